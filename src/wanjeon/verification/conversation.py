@@ -1,0 +1,99 @@
+"""A transcript prepared for judgment: sentences with their keys and concepts.
+
+Preparation runs once per verification and is the only pass over all the text;
+every rule afterwards looks concepts up instead of re-reading utterances.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wanjeon.transcript.model import Speaker, Transcript, Utterance
+from wanjeon.verification.matching import ConceptIndex, ConceptMatch
+from wanjeon.verification.text import Key, make_key
+
+_SENTENCE_END = re.compile(r"(?<=[.?!…])\s+")
+_ASKING = re.compile(r"(나요|까요|니까|가요|죠|지요|는지|냐|래요|을까|ㄹ까|거에요|건가요|되나)$")
+_STRICT_QUESTION = re.compile(r"(나요|까요|니까|가요|는지요|을까요|건가요)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    segment: int
+    speaker: Speaker
+    text: str
+    key: Key
+    concepts: dict[str, list[ConceptMatch]]
+
+    def has(self, concept: str) -> bool:
+        return concept in self.concepts
+
+    @property
+    def asks(self) -> bool:
+        """Phrased as a question, tag questions (…거죠) included: how customers ask."""
+        stripped = self.text.rstrip()
+        return stripped.endswith("?") or (not stripped.endswith(".") and bool(_ASKING.search(self.key.text)))
+
+    @property
+    def is_question(self) -> bool:
+        """A real question (…나요? …까요?), not an assertion with a tag (…거죠)."""
+        stripped = self.text.rstrip()
+        if stripped.endswith("?"):
+            return True
+        return not stripped.endswith(".") and bool(_STRICT_QUESTION.search(self.key.text))
+
+    def matched_text(self, match: ConceptMatch) -> str:
+        start, end = self.key.original_span(match.start, match.end)
+        return self.text[start:end]
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    index: int
+    utterance: Utterance
+    sentences: tuple[Sentence, ...]
+    whole: Sentence
+
+    @property
+    def concepts(self) -> dict[str, list[ConceptMatch]]:
+        return self.whole.concepts
+
+    @property
+    def speaker(self) -> Speaker:
+        return self.utterance.speaker
+
+    @property
+    def is_agent_side(self) -> bool:
+        """Agent turns, and unattributed ones (mono recordings) which may be the agent's."""
+        return self.utterance.speaker is not Speaker.CUSTOMER
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    segments: tuple[Segment, ...]
+
+    @classmethod
+    def prepare(cls, transcript: Transcript, index: ConceptIndex) -> Conversation:
+        segments = []
+        for i, utterance in enumerate(transcript.segments):
+            sentences = []
+            for part in _SENTENCE_END.split(utterance.text.strip()):
+                if not part:
+                    continue
+                key = make_key(part)
+                sentences.append(Sentence(i, utterance.speaker, part, key, index.find(key.text)))
+            if len(sentences) == 1:
+                whole = sentences[0]
+            else:
+                key = make_key(utterance.text)
+                whole = Sentence(i, utterance.speaker, utterance.text, key, index.find(key.text))
+            segments.append(Segment(i, utterance, tuple(sentences), whole))
+        return cls(tuple(segments))
+
+    def sentences(self, *, agent_side: bool | None = None) -> list[Sentence]:
+        out = []
+        for seg in self.segments:
+            if agent_side is None or seg.is_agent_side == agent_side:
+                out.extend(seg.sentences)
+        return out

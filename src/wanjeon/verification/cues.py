@@ -1,0 +1,93 @@
+"""Deciding whether a cue fires in a sentence: co-occurrence, mood, hedges, polarity.
+
+Co-occurrence and mood are read off the prepared sentence; polarity needs the
+morphological analyser and is only asked for when a cue cares, which keeps the
+analyser off the hot path (it sees a handful of sentences per consultation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wanjeon.rulebook.model import Cue, Mood, Polarity, Rulebook
+from wanjeon.verification.conversation import Sentence
+from wanjeon.verification.language import MorphemeAnalyzer, negation_count
+from wanjeon.verification.matching import ConceptMatch
+
+#: Confidence factor when a term was only found through ASR-tolerant normalisation.
+TOLERANT_FACTOR = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class CueHit:
+    cue: Cue
+    sentence: Sentence
+    matches: tuple[ConceptMatch, ...]
+    negations: int | None
+    exact: bool
+
+    @property
+    def confidence(self) -> float:
+        return self.cue.weight * (1.0 if self.exact else TOLERANT_FACTOR)
+
+    @property
+    def method(self) -> str:
+        return "phrase" if self.exact else "asr-tolerant phrase"
+
+    @property
+    def matched(self) -> str:
+        seen: list[str] = []
+        for m in sorted(self.matches, key=lambda m: m.start):
+            text = self.sentence.matched_text(m)
+            if text not in seen:
+                seen.append(text)
+        return " … ".join(seen)
+
+
+def _is_exact(sentence: Sentence, match: ConceptMatch) -> bool:
+    if match.term.startswith("re:"):
+        return True
+    original = sentence.matched_text(match).replace(" ", "").lower()
+    return original == match.term.replace(" ", "").lower()
+
+
+class CueEvaluator:
+    def __init__(self, rulebook: Rulebook, analyzer: MorphemeAnalyzer) -> None:
+        self.rulebook = rulebook
+        self.analyzer = analyzer
+        self._hedge = rulebook.lexicon.hedge
+
+    def negations(self, sentence: Sentence, concepts: tuple[str, ...]) -> int:
+        """Negators governing the stretch of ``sentence`` that holds ``concepts``."""
+        spans = [m for c in concepts for m in sentence.concepts.get(c, [])]
+        if not spans:
+            return 0
+        start, end = sentence.key.original_span(min(m.start for m in spans), max(m.end for m in spans))
+        return negation_count(self.analyzer.morphemes(sentence.text), start, end)
+
+    def present(self, sentence: Sentence, cue: Cue) -> bool:
+        return all(c in sentence.concepts for c in cue.concepts)
+
+    def match(self, sentence: Sentence, cue: Cue) -> CueHit | None:
+        if not self.present(sentence, cue):
+            return None
+        if cue.mood is Mood.STATEMENT and sentence.is_question:
+            return None
+        if cue.mood is Mood.QUESTION and not sentence.asks:
+            return None
+        if cue.hedged is not None and sentence.has(self._hedge) != cue.hedged:
+            return None
+        negations: int | None = None
+        if cue.polarity is not Polarity.ANY:
+            negations = self.negations(sentence, cue.concepts)
+            negated = negations > 0
+            if negated != (cue.polarity is Polarity.NEGATIVE):
+                return None
+        matches = tuple(sentence.concepts[c][0] for c in cue.concepts)
+        exact = all(_is_exact(sentence, m) for m in matches)
+        return CueHit(cue, sentence, matches, negations, exact)
+
+    def partial(self, sentence: Sentence, cue: Cue) -> float:
+        """Share of the cue's concepts present: how near a sentence came to saying it."""
+        found = sum(1 for c in cue.concepts if c in sentence.concepts)
+        return found / len(cue.concepts)

@@ -1,0 +1,190 @@
+"""Judging one required explanation item: covered, incorrect or missing — and why.
+
+Only the agent's side can cover an item. A statement covers it directly; a
+question covers it only when the customer affirms (the read-back: "예금자보호 안
+되는 거 아시죠?" — "네"). A fact check decides between covered and incorrect, and
+a later correct statement corrects an earlier wrong one; a wrong statement in a
+segment that also says the right thing is a qualification (보호 안 돼요, 다만 특약은
+보호돼요), not misinformation. A missing item reports where it was due and the
+nearest attempt, so an absence has evidence too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wanjeon.rulebook.model import Cue, ItemRule
+from wanjeon.transcript.model import Speaker
+from wanjeon.verification.conversation import Conversation, Segment, Sentence
+from wanjeon.verification.cues import CueEvaluator, CueHit
+from wanjeon.verification.dialogue import Dialogue
+from wanjeon.verification.facts import FactChecker, FactResult
+from wanjeon.verification.report import Evidence, ItemResult, ItemStatus, Span
+
+UNATTRIBUTED_FACTOR = 0.85
+READBACK_FACTOR = 0.95
+WHOLE_TURN_FACTOR = 0.92
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    hit: CueHit
+    fact: FactResult | None
+    method: str
+    confidence: float
+
+    @property
+    def segment(self) -> int:
+        return self.hit.sentence.segment
+
+
+def evidence(conv: Conversation, sentence: Sentence, matched: str, note: str = "") -> Evidence:
+    utterance = conv.segments[sentence.segment].utterance
+    return Evidence(sentence.segment, str(utterance.speaker), utterance.text, utterance.start,
+                    utterance.end, matched, note)
+
+
+class ItemJudge:
+    def __init__(self, conv: Conversation, evaluator: CueEvaluator, dialogue: Dialogue,
+                 facts: FactChecker, orders: dict[str, int]) -> None:
+        self.conv = conv
+        self._orders = orders
+        self.evaluator = evaluator
+        self.dialogue = dialogue
+        self.facts = facts
+
+    def statements(self, rule: ItemRule) -> list[Statement]:
+        """Every agent turn that conveys the item, at most one statement per sentence.
+
+        A cue is tried on each sentence first; when the parts of an explanation are
+        spread over a turn's sentences (상품설명서고요. … 가져가세요), on the whole turn.
+        """
+        cues = sorted(rule.cues, key=lambda c: -c.weight)
+        out: list[Statement] = []
+        for segment in self.conv.segments:
+            if not segment.is_agent_side:
+                continue
+            found = [s for s in (self._statement(rule, cues, sentence, 1.0) for sentence in segment.sentences) if s]
+            if not found and len(segment.sentences) > 1:
+                whole = self._statement(rule, cues, segment.whole, WHOLE_TURN_FACTOR)
+                found = [whole] if whole else []
+            out.extend(found)
+        return out
+
+    def _statement(self, rule: ItemRule, cues: list[Cue], sentence: Sentence, factor: float) -> Statement | None:
+        for cue in cues:
+            hit = self.evaluator.match(sentence, cue)
+            if hit is None:
+                continue
+            confidence, method = hit.confidence * factor, hit.method
+            if factor < 1:
+                method += " across the sentences of one turn"
+            if sentence.is_question:
+                response = self.dialogue.response_after(sentence.segment)
+                if not response.confirms:
+                    return None
+                confidence *= READBACK_FACTOR
+                method = "read-back question affirmed by the customer"
+            if self.conv.segments[sentence.segment].speaker is Speaker.UNKNOWN:
+                confidence *= UNATTRIBUTED_FACTOR
+                method += " (speaker unattributed)"
+            return Statement(hit, self.facts.check(rule.facts, hit), method, confidence)
+        return None
+
+    def judge(self, rule: ItemRule, covered_at: dict[str, list[int]]) -> tuple[ItemResult, list[Statement]]:
+        statements = self.statements(rule)
+        wrong = self._uncorrected_errors(statements)
+        if statements:
+            chosen = wrong if wrong else [s for s in statements if s.fact is None or s.fact.correct]
+            status = ItemStatus.INCORRECT if wrong else ItemStatus.COVERED
+            best = max(chosen, key=lambda s: s.confidence)
+            confirmed = self._confirmed(rule, chosen) if status is ItemStatus.COVERED else (
+                False if rule.confirm else None)
+            note = "; ".join(s.fact.reason for s in wrong if s.fact) if wrong else ""
+            ev = tuple(
+                evidence(self.conv, s.hit.sentence, s.hit.matched, s.fact.reason if s.fact else "")
+                for s in chosen[:3]
+            )
+            result = ItemResult(rule.id, status, str(rule.severity), confirmed, best.confidence,
+                                best.method, rule.source, ev, note=note)
+            return result, wrong
+        return self._missing(rule, covered_at), []
+
+    def _uncorrected_errors(self, statements: list[Statement]) -> list[Statement]:
+        wrong = [s for s in statements if s.fact is not None and not s.fact.correct]
+        if not wrong:
+            return []
+        right_segments = {s.segment for s in statements if s.fact is not None and s.fact.correct}
+        wrong = [s for s in wrong if s.segment not in right_segments]
+        last_right = max(right_segments, default=-1)
+        return [s for s in wrong if s.segment > last_right]
+
+    def _confirmed(self, rule: ItemRule, chosen: list[Statement]) -> bool | None:
+        if not rule.confirm:
+            return None
+        for statement in chosen:
+            if statement.method.startswith("read-back"):
+                return True
+            if self.dialogue.response_after(statement.segment).confirms:
+                return True
+        return False
+
+    def _missing(self, rule: ItemRule, covered_at: dict[str, list[int]]) -> ItemResult:
+        nearest, score, note = self._nearest(rule)
+        confidence = 1.0 - 0.4 * score
+        due = self._due(rule, covered_at)
+        return ItemResult(
+            rule.id, ItemStatus.MISSING, str(rule.severity), False if rule.confirm else None, confidence,
+            "absence: no agent sentence conveys it", rule.source, (), due, nearest,
+            round(score, 3) if nearest else None, note,
+        )
+
+    def _nearest(self, rule: ItemRule) -> tuple[Evidence | None, float, str]:
+        best: tuple[float, Sentence, str] | None = None
+        for segment in self.conv.segments:
+            for sentence in segment.sentences:
+                for cue in rule.cues:
+                    score = self.evaluator.partial(sentence, cue)
+                    if score == 0:
+                        continue
+                    reason = self._why_not(segment, sentence, cue.concepts, score)
+                    if not segment.is_agent_side:
+                        score *= 0.9
+                    if best is None or score > best[0]:
+                        best = (score, sentence, reason)
+        if best is None:
+            return None, 0.0, ""
+        score, sentence, reason = best
+        matched = " … ".join(
+            sentence.matched_text(ms[0]) for name, ms in sentence.concepts.items()
+            if any(name in cue.concepts for cue in rule.cues)
+        )
+        return evidence(self.conv, sentence, matched, reason), score, reason
+
+    def _why_not(self, segment: Segment, sentence: Sentence, concepts: tuple[str, ...], score: float) -> str:
+        if not segment.is_agent_side:
+            return "said by the customer; the customer's words never cover the agent's item"
+        if score < 1:
+            missing = [c for c in concepts if c not in sentence.concepts]
+            return "only part of it was said; nothing for: " + ", ".join(missing)
+        if sentence.is_question:
+            reply = self.dialogue.response_after(sentence.segment).reply
+            return f"asked as a question the customer did not affirm (reply: {reply.value})"
+        return "said with the wrong polarity or mood for this item"
+
+    def _due(self, rule: ItemRule, covered_at: dict[str, list[int]]) -> Span:
+        segments = self.conv.segments
+        before = [(order, segs) for order, segs in self._ordered(covered_at) if order <= rule.order]
+        after = [(order, segs) for order, segs in self._ordered(covered_at) if order > rule.order]
+        first = max((max(s) for _, s in before), default=0)
+        last = min((min(s) for _, s in after), default=len(segments) - 1)
+        if last < first:
+            first, last = 0, len(segments) - 1
+            reason = "the script order was not followed, so the whole consultation was searched"
+        else:
+            reason = "between the items that precede and follow it in the rulebook's explanation order"
+        return Span(first, last, segments[first].utterance.start, segments[last].utterance.end, reason)
+
+    def _ordered(self, covered_at: dict[str, list[int]]) -> list[tuple[int, list[int]]]:
+        return [(order, segs) for order, segs in (
+            (self._orders.get(item_id, 0), segs) for item_id, segs in covered_at.items()) if segs]
