@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from wanjeon.rulebook.model import Cue, Mood, Polarity, Rulebook
 from wanjeon.verification.conversation import Sentence
-from wanjeon.verification.language import MorphemeAnalyzer, negation_count
+from wanjeon.verification.language import MorphemeAnalyzer, negated
 from wanjeon.verification.matching import ConceptMatch
 
 #: Confidence factor when a term was only found through ASR-tolerant normalisation.
@@ -23,7 +23,7 @@ class CueHit:
     cue: Cue
     sentence: Sentence
     matches: tuple[ConceptMatch, ...]
-    negations: int | None
+    negated: list[bool] | None
     exact: bool
 
     @property
@@ -57,13 +57,29 @@ class CueEvaluator:
         self.analyzer = analyzer
         self._hedge = rulebook.lexicon.hedge
 
-    def negations(self, sentence: Sentence, concepts: tuple[str, ...]) -> int:
-        """Negators governing the stretch of ``sentence`` that holds ``concepts``."""
-        spans = [m for c in concepts for m in sentence.concepts.get(c, [])]
-        if not spans:
-            return 0
-        start, end = sentence.key.original_span(min(m.start for m in spans), max(m.end for m in spans))
-        return negation_count(self.analyzer.morphemes(sentence.text), start, end)
+    def windows(self, sentence: Sentence, concepts: tuple[str, ...]) -> list[tuple[int, int]]:
+        """Original-text spans that each hold one occurrence of every concept.
+
+        One window per occurrence of the first concept, completed with the nearest
+        occurrence of each other concept: "원금 … 잃으실 수도 있어요" is judged on its
+        own even when the same turn later says "손해는 … 채워 드리지 않고".
+        """
+        present = [sentence.concepts[c] for c in concepts if c in sentence.concepts]
+        if not present:
+            return []
+        out = []
+        for anchor in present[0]:
+            chosen = [anchor] + [min(ms, key=lambda m: abs(m.start - anchor.start)) for ms in present[1:]]
+            out.append(sentence.key.original_span(min(m.start for m in chosen), max(m.end for m in chosen)))
+        return out
+
+    def negated_windows(self, sentence: Sentence, concepts: tuple[str, ...]) -> list[bool]:
+        """For each window (see ``windows``), whether the statement there is negated."""
+        windows = self.windows(sentence, concepts)
+        if not windows:
+            return []
+        morphemes = self.analyzer.morphemes(sentence.text)
+        return [negated(morphemes, sentence.text, start, end) for start, end in windows]
 
     def present(self, sentence: Sentence, cue: Cue) -> bool:
         return all(c in sentence.concepts for c in cue.concepts)
@@ -77,15 +93,14 @@ class CueEvaluator:
             return None
         if cue.hedged is not None and sentence.has(self._hedge) != cue.hedged:
             return None
-        negations: int | None = None
+        windows: list[bool] | None = None
         if cue.polarity is not Polarity.ANY:
-            negations = self.negations(sentence, cue.concepts)
-            negated = negations > 0
-            if negated != (cue.polarity is Polarity.NEGATIVE):
+            windows = self.negated_windows(sentence, cue.concepts)
+            if (cue.polarity is Polarity.NEGATIVE) not in windows:
                 return None
         matches = tuple(sentence.concepts[c][0] for c in cue.concepts)
         exact = all(_is_exact(sentence, m) for m in matches)
-        return CueHit(cue, sentence, matches, negations, exact)
+        return CueHit(cue, sentence, matches, windows, exact)
 
     def partial(self, sentence: Sentence, cue: Cue) -> float:
         """Share of the cue's concepts present: how near a sentence came to saying it."""

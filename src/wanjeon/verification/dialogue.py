@@ -76,23 +76,30 @@ class Dialogue:
     def response_after(self, index: int) -> Response:
         """How the customer answered what the agent said in segment ``index``.
 
-        A question back ("하나라도 못 넘으면요?") defers the answer to the customer's
-        next turn after the agent replies; confusion that the agent clears up and
-        the customer then affirms counts as understanding.
+        Questions back ("하나라도 못 넘으면요?") defer the answer to the customer's
+        next turn after the agent replies; confusion counts as understood only if
+        the agent explained again before the customer affirmed.
         """
         seg = self._next_customer(index, self.window)
-        if seg is None:
-            return Response(Reply.NONE, None)
-        reply = self.classify(seg)
-        if reply in (Reply.QUESTION, Reply.CONFUSION):
-            later = self._next_customer(seg.index, self.window)
-            if later is not None:
-                second = self.classify(later)
-                if second in (Reply.AFFIRM, Reply.ACKNOWLEDGE) and (
-                    reply is Reply.QUESTION or self._reexplained(seg, later.index)
-                ):
-                    return Response(second, later, after_question=True)
-        return Response(reply, seg)
+        confusion: Segment | None = None
+        deferred = False
+        for _ in range(3):
+            if seg is None:
+                break
+            reply = self.classify(seg)
+            if reply in (Reply.AFFIRM, Reply.ACKNOWLEDGE):
+                if confusion is not None and not self._reexplained(confusion, seg.index):
+                    return Response(Reply.CONFUSION, confusion)
+                return Response(reply, seg, after_question=deferred)
+            if reply is Reply.REFUSAL:
+                return Response(reply, seg)
+            if reply is Reply.CONFUSION and confusion is None:
+                confusion = seg
+            deferred = True
+            seg = self._next_customer(seg.index, self.window)
+        if confusion is not None:
+            return Response(Reply.CONFUSION, confusion)
+        return Response(Reply.NONE if seg is None else self.classify(seg), seg)
 
     def _reexplained(self, confusion: Segment, until: int) -> bool:
         segments = self.conversation.segments[confusion.index + 1: until]

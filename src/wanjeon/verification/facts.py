@@ -65,10 +65,10 @@ class FactChecker:
 
     def claims(self, fact: Fact, hit: CueHit) -> bool:
         """Whether the sentence asserts the attribute (not negated, unless an inverting word flips it)."""
-        negations = hit.negations
-        if negations is None:
-            negations = self.evaluator.negations(hit.sentence, hit.cue.concepts)
-        says = negations == 0
+        negated = hit.negated
+        if negated is None:
+            negated = self.evaluator.negated_windows(hit.sentence, hit.cue.concepts)
+        says = not any(negated)
         if any(hit.sentence.has(name) for name in fact.inverting):
             says = not says
         return says

@@ -9,6 +9,7 @@ rules stay ours; the analyser behind ``MorphemeAnalyzer`` only tokenises.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,6 +38,8 @@ _NEGATOR_FORMS = {
     ("안", "MAG"), ("못", "MAG"), ("않", "VX"), ("못하", "VX"), ("없", "VA"), ("아니", "VCN"),
     ("말", "VX"), ("비", "XPN"), ("불", "XPN"), ("미", "XPN"), ("안되", "VV"), ("없이", "MAG"),
 }
+# Quoted content takes the negation of the verb that quotes it (안전하다고 말씀드릴 수 없어요).
+_QUOTATIVE = {"라고", "다고", "이라고", "냐고", "자고", "라는", "다는"}
 _QUESTION_ENDINGS = ("나요", "까요", "니까", "가요", "는지요", "냐", "니", "래요", "ᆯ까", "을까", "죠", "지요")
 
 
@@ -57,7 +60,7 @@ def clauses(morphemes: list[Morpheme]) -> list[Clause]:
             negators.append(m)
         nxt = morphemes[i + 1] if i + 1 < len(morphemes) else None
         boundary = m.tag in ("EF", "SF") or (
-            m.tag == "EC" and (nxt is None or nxt.tag not in ("VX", "VCN", "VA"))
+            m.tag == "EC" and m.form not in _QUOTATIVE and (nxt is None or nxt.tag not in ("VX", "VCN", "VA"))
         )
         if boundary or nxt is None:
             out.append(Clause(start_char, m.end, tuple(negators)))
@@ -66,28 +69,37 @@ def clauses(morphemes: list[Morpheme]) -> list[Clause]:
     return out
 
 
-def negation_count(morphemes: list[Morpheme], start: int, end: int) -> int:
-    """How many clauses touching the text span ``[start, end)`` are negated.
+def _clause_negated(clause: Clause, text: str, start: int) -> bool:
+    if clause.negators:
+        count = sum(
+            1 for neg in clause.negators
+            if neg.start >= start or (neg.tag == "XPN" and neg.end >= start - 1 and neg.start < start)
+        )
+        return count % 2 == 1
+    # The analyser found no negator: read the surface, as ASR output often defeats it
+    # (받지 못합니타, 되찌 않고).
+    surface = text[max(clause.start, start - 1): clause.end].replace(" ", "")
+    return len(_SURFACE_NEGATION.findall(surface)) % 2 == 1
 
-    Within a clause a negator counts when it comes after the span begins (Korean
-    negation follows what it negates, 안/못 just before the verb) or is a negative
-    prefix inside the span (비보장); an even number cancels out (안 나는 건 아니고).
-    Each clause is judged on its own, so "보호하지 않습니다. 대상이 아니에요" said
-    without punctuation is two negated clauses, not a double negation.
+
+def negated(morphemes: list[Morpheme], text: str, start: int, end: int) -> bool:
+    """Whether the statement in ``text[start:end]`` is negated.
+
+    Each clause the span touches is judged on its own: a negator counts when it
+    comes after the span begins (Korean negation follows what it negates, 안/못
+    just before the verb) or is a negative prefix right before or inside it
+    (비보장); an even number cancels out (손실이 안 나는 건 아니고). Two negated
+    clauses are two negations, not a double one: "보호하지 않습니다 대상이 아니에요"
+    said without punctuation is still negated.
     """
-    negated = 0
-    for clause in clauses(morphemes):
-        if clause.end <= start or clause.start >= end:
-            continue
-        count = 0
-        for neg in clause.negators:
-            if neg.tag == "XPN":
-                if start <= neg.start < end:
-                    count += 1
-            elif neg.start >= start:
-                count += 1
-        negated += count % 2
-    return negated
+    touched = [c for c in clauses(morphemes) if not (c.end <= start or c.start >= end)]
+    if not touched:
+        return bool(_SURFACE_NEGATION.search(text[start:].replace(" ", "")))
+    return any(_clause_negated(clause, text, start) for clause in touched)
+
+
+# Negation as it is written, for text the analyser misreads.
+_SURFACE_NEGATION = re.compile(r"(지|치|찌)(않|안|못)|못(하|합|해|한|했)|안(되|돼|됩|됨|뒈)|아니|없(어|습|고|는|다|이|으|죠)|비보장")
 
 
 def is_question(text: str, morphemes: list[Morpheme]) -> bool:

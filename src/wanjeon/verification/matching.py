@@ -42,14 +42,30 @@ class ConceptIndex:
         found: dict[str, list[ConceptMatch]] = defaultdict(list)
         literal = self._literal
         n = len(key)
+        spans: list[tuple[int, int, list[tuple[str, str]]]] = []
         for length in self._lengths:
             for start in range(n - length + 1):
                 entries = literal.get(key[start:start + length])
                 if entries:
-                    for concept, text in entries:
-                        found[concept].append(ConceptMatch(concept, start, start + length, text))
+                    spans.append((start, start + length, entries))
+        for start, end, entries in _longest(spans):
+            for concept, text in entries:
+                found[concept].append(ConceptMatch(concept, start, end, text))
         for pattern, concept, text in self._regex:
             for m in pattern.finditer(key):
                 if m.end() > m.start():
                     found[concept].append(ConceptMatch(concept, m.start(), m.end(), text))
         return found
+
+
+
+def _longest(spans: list[tuple[int, int, list[tuple[str, str]]]]) -> list[tuple[int, int, list[tuple[str, str]]]]:
+    """Drop literal matches lying inside a longer one: 해약 and 환급금 are not two
+    concepts when the word said is 해약환급금, as a tokenizer would read it."""
+    kept: list[tuple[int, int, list[tuple[str, str]]]] = []
+    for span in sorted(spans, key=lambda s: s[0] - s[1]):
+        start, end, _ = span
+        if any(k[0] <= start and end <= k[1] and k[1] - k[0] > end - start for k in kept):
+            continue
+        kept.append(span)
+    return kept

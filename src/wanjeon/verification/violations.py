@@ -106,7 +106,8 @@ class ViolationFinder:
     def _corrects(self, reply: Segment, cue: Cue) -> bool:
         """The reply negates what was asked (네, 그런데 원금 보장은 안 돼요) instead of agreeing."""
         for sentence in reply.sentences:
-            if self.evaluator.negations(sentence, tuple(c for c in cue.concepts if c in sentence.concepts)):
+            present = tuple(c for c in cue.concepts if c in sentence.concepts)
+            if present and any(self.evaluator.negated_windows(sentence, present)):
                 return True
         return False
 

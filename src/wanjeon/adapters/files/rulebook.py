@@ -292,6 +292,9 @@ class _Builder:
         key = key_of(text)
         if not key:
             raise RulebookError(self.source, where, f"term {text!r} is empty once normalised")
+        if len(key) == 1 and "\uac00" <= key <= "\ud7a3":
+            raise RulebookError(self.source, where, f"term {text!r} is one syllable, too short to match "
+                                "reliably; add the syllables around it or write a 're:' pattern")
         return Term(text, key)
 
     def _cue(self, cue: CueSchema, where: str) -> Cue:
