@@ -15,7 +15,7 @@ from wanjeon.verification.text import Key, make_key
 
 _SENTENCE_END = re.compile(r"(?<=[.?!…])\s+")
 _ASKING = re.compile(r"(나요|까요|니까|가요|죠|지요|는지|냐|래요|을까|ㄹ까|거에요|건가요|되나)$")
-_STRICT_QUESTION = re.compile(r"(나요|까요|니까|가요|는지요|을까요|건가요)$")
+STRICT_QUESTION = re.compile(r"(나요|까요|니까|가요|는지요|을까요|건가요|아니시죠|아니죠|아니지요|아니세요)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +41,7 @@ class Sentence:
         stripped = self.text.rstrip()
         if stripped.endswith("?"):
             return True
-        return not stripped.endswith(".") and bool(_STRICT_QUESTION.search(self.key.text))
+        return not stripped.endswith(".") and bool(STRICT_QUESTION.search(self.key.text))
 
     def matched_text(self, match: ConceptMatch) -> str:
         start, end = self.key.original_span(match.start, match.end)

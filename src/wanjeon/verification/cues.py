@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wanjeon.rulebook.model import Cue, Mood, Polarity, Rulebook
-from wanjeon.verification.conversation import Sentence
-from wanjeon.verification.language import MorphemeAnalyzer, negated
+from wanjeon.verification.conversation import STRICT_QUESTION, Sentence
+from wanjeon.verification.language import MorphemeAnalyzer, key_slice, negated
 from wanjeon.verification.matching import ConceptMatch
 
 #: Confidence factor when a term was only found through ASR-tolerant normalisation.
@@ -23,7 +23,7 @@ class CueHit:
     cue: Cue
     sentence: Sentence
     matches: tuple[ConceptMatch, ...]
-    negated: list[bool] | None
+    negated: bool | None
     exact: bool
 
     @property
@@ -79,7 +79,27 @@ class CueEvaluator:
         if not windows:
             return []
         morphemes = self.analyzer.morphemes(sentence.text)
-        return [negated(morphemes, sentence.text, start, end) for start, end in windows]
+        return [negated(morphemes, sentence.key, start, end) for start, end in windows]
+
+    def is_negated(self, sentence: Sentence, concepts: tuple[str, ...]) -> bool:
+        """Whether the sentence says the concepts negatively: at least half of the
+        places it mentions them are negated, so one misread clause in noisy ASR
+        text does not flip the statement."""
+        windows = self.negated_windows(sentence, concepts)
+        return bool(windows) and 2 * sum(windows) >= len(windows)
+
+    def _asks_where_said(self, sentence: Sentence, concepts: tuple[str, ...]) -> bool:
+        """Whether the clause holding the concepts ends as a question, for text
+        without punctuation where one 'sentence' runs on past the question."""
+        windows = self.windows(sentence, concepts)
+        if not windows:
+            return False
+        start = windows[0][0]
+        for m in self.analyzer.morphemes(sentence.text):
+            if m.tag == "EF" and m.start >= start:
+                stretch = key_slice(sentence.key, start, m.end)
+                return bool(STRICT_QUESTION.search(stretch))
+        return False
 
     def present(self, sentence: Sentence, cue: Cue) -> bool:
         return all(c in sentence.concepts for c in cue.concepts)
@@ -93,14 +113,16 @@ class CueEvaluator:
             return None
         if cue.hedged is not None and sentence.has(self._hedge) != cue.hedged:
             return None
-        windows: list[bool] | None = None
+        negated: bool | None = None
         if cue.polarity is not Polarity.ANY:
-            windows = self.negated_windows(sentence, cue.concepts)
-            if (cue.polarity is Polarity.NEGATIVE) not in windows:
+            negated = self.is_negated(sentence, cue.concepts)
+            if negated != (cue.polarity is Polarity.NEGATIVE):
                 return None
+        if cue.mood is Mood.STATEMENT and self._asks_where_said(sentence, cue.concepts):
+            return None
         matches = tuple(sentence.concepts[c][0] for c in cue.concepts)
         exact = all(_is_exact(sentence, m) for m in matches)
-        return CueHit(cue, sentence, matches, windows, exact)
+        return CueHit(cue, sentence, matches, negated, exact)
 
     def partial(self, sentence: Sentence, cue: Cue) -> float:
         """Share of the cue's concepts present: how near a sentence came to saying it."""

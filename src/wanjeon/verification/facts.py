@@ -67,8 +67,8 @@ class FactChecker:
         """Whether the sentence asserts the attribute (not negated, unless an inverting word flips it)."""
         negated = hit.negated
         if negated is None:
-            negated = self.evaluator.negated_windows(hit.sentence, hit.cue.concepts)
-        says = not any(negated)
+            negated = self.evaluator.is_negated(hit.sentence, hit.cue.concepts)
+        says = not negated
         if any(hit.sentence.has(name) for name in fact.inverting):
             says = not says
         return says

@@ -10,8 +10,11 @@ rules stay ours; the analyser behind ``MorphemeAnalyzer`` only tokenises.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Protocol
+
+from wanjeon.verification.text import Key, flatten
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,8 @@ def clauses(morphemes: list[Morpheme]) -> list[Clause]:
             negators.append(m)
         nxt = morphemes[i + 1] if i + 1 < len(morphemes) else None
         boundary = m.tag in ("EF", "SF") or (
-            m.tag == "EC" and m.form not in _QUOTATIVE and (nxt is None or nxt.tag not in ("VX", "VCN", "VA"))
+            m.tag == "EC" and m.form not in _QUOTATIVE and nxt is not None
+            and nxt.tag not in ("VX", "VCN", "VA") and (nxt.form, nxt.tag) not in _NEGATOR_FORMS
         )
         if boundary or nxt is None:
             out.append(Clause(start_char, m.end, tuple(negators)))
@@ -69,20 +73,24 @@ def clauses(morphemes: list[Morpheme]) -> list[Clause]:
     return out
 
 
-def _clause_negated(clause: Clause, text: str, start: int) -> bool:
+def _clause_negated(clause: Clause, key: Key, start: int) -> bool:
     if clause.negators:
         count = sum(
             1 for neg in clause.negators
             if neg.start >= start or (neg.tag == "XPN" and neg.end >= start - 1 and neg.start < start)
         )
         return count % 2 == 1
-    # The analyser found no negator: read the surface, as ASR output often defeats it
-    # (받지 못합니타, 되찌 않고).
-    surface = text[max(clause.start, start - 1): clause.end].replace(" ", "")
-    return len(_SURFACE_NEGATION.findall(surface)) % 2 == 1
+    # The analyser found no negator: read the normalised surface, as ASR output often
+    # defeats the analyser (받지 못합니타, 원금삐포장형).
+    return len(_SURFACE_NEGATION.findall(key_slice(key, max(clause.start, start - 1), clause.end))) % 2 == 1
 
 
-def negated(morphemes: list[Morpheme], text: str, start: int, end: int) -> bool:
+def key_slice(key: Key, start: int, end: int) -> str:
+    """The part of ``key`` that comes from original characters ``[start, end)``."""
+    return key.text[bisect_left(key.index, start): bisect_left(key.index, end)]
+
+
+def negated(morphemes: list[Morpheme], key: Key, start: int, end: int) -> bool:
     """Whether the statement in ``text[start:end]`` is negated.
 
     Each clause the span touches is judged on its own: a negator counts when it
@@ -94,12 +102,14 @@ def negated(morphemes: list[Morpheme], text: str, start: int, end: int) -> bool:
     """
     touched = [c for c in clauses(morphemes) if not (c.end <= start or c.start >= end)]
     if not touched:
-        return bool(_SURFACE_NEGATION.search(text[start:].replace(" ", "")))
-    return any(_clause_negated(clause, text, start) for clause in touched)
+        return bool(_SURFACE_NEGATION.search(key_slice(key, start, end)))
+    return any(_clause_negated(clause, key, start) for clause in touched)
 
 
 # Negation as it is written, for text the analyser misreads.
-_SURFACE_NEGATION = re.compile(r"(지|치|찌)(않|안|못)|못(하|합|해|한|했)|안(되|돼|됩|됨|뒈)|아니|없(어|습|고|는|다|이|으|죠)|비보장")
+_SURFACE_NEGATION = re.compile(flatten(
+    r"(지|치|찌)(않|안|못)|못(하|합|해|한|했)|안(되|돼|됩|됨)|아니|아닙|없(어|습|고|는|다|이|으|죠)|비보장"
+))
 
 
 def is_question(text: str, morphemes: list[Morpheme]) -> bool:

@@ -35,24 +35,12 @@ _V_FLAT = {1: 5, 3: 7, 10: 15, 11: 15}
 # Final indices: (none)ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ
 _T_FLAT = {2: 1, 20: 19, 24: 1, 25: 7, 26: 17, 23: 22}
 
-_SINO_DIGITS = {"영": 0, "공": 0, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "륙": 6, "칠": 7,
-                "팔": 8, "구": 9}
-_SMALL_SCALES = {"십": 10, "백": 100, "천": 1000}
-_BIG_SCALES = {"만": 10**4, "억": 10**8, "조": 10**12}
-_NUMERAL_CHARS = set(_SINO_DIGITS) | set(_SMALL_SCALES) | set(_BIG_SCALES) | {"점"}
+_RAW_DIGITS = {"영": 0, "공": 0, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "륙": 6, "칠": 7,
+               "팔": 8, "구": 9}
+_RAW_SMALL = {"십": 10, "백": 100, "천": 1000}
+_RAW_BIG = {"만": 10**4, "억": 10**8, "조": 10**12}
 
-# Units after which a run of sino-Korean numerals is read as a number. Ambiguous
-# ones carry a lookahead so that 사주세요 or 이주세요 stay words.
-_UNITS = re.compile(
-    r"(?:등급|영업일|개월|퍼센트|프로|%|년|원|배|일|주(?=일|동안|안|이내|후|뒤|간|내|째|만))"
-)
-_NATIVE = {
-    "하루": "1일", "이틀": "2일", "사흘": "3일", "나흘": "4일", "닷새": "5일", "엿새": "6일",
-    "이레": "7일", "열흘": "10일", "보름": "15일", "한달": "1개월", "두달": "2개월", "석달": "3개월",
-    "넉달": "4개월", "여섯달": "6개월",
-}
-_NATIVE_RE = re.compile("|".join(sorted(_NATIVE, key=len, reverse=True)))
-_DIGIT_SCALE_RE = re.compile(r"\d+(?:\.\d+)?(?:[십백천]?(?:만|억|조)|[십백천])(?:\d+(?:[십백천]?(?:만|억|조)?|[십백천]))*")
+
 _DROP = re.compile(r"[\s\"'`~!?,:;()\[\]{}<>/\\|…·*#@^_=+\-–—“”‘’「」『』〈〉《》.]")
 
 
@@ -91,10 +79,37 @@ def flatten(text: str) -> str:
     return "".join(flatten_syllable(c) for c in text)
 
 
+# Numbers are read after flattening, so that noise inside a numeral (쌈점이 for
+# 삼점이, 쩜 for 점) does not stop it being read: the tables are flattened too.
+_SINO_DIGITS = {flatten(k): v for k, v in _RAW_DIGITS.items()}
+_SMALL_SCALES = {flatten(k): v for k, v in _RAW_SMALL.items()}
+_BIG_SCALES = {flatten(k): v for k, v in _RAW_BIG.items()}
+_POINT = flatten("점")
+_NUMERAL_CHARS = set(_SINO_DIGITS) | set(_SMALL_SCALES) | set(_BIG_SCALES) | {_POINT}
+_SCALE_CLASS = "".join(_SMALL_SCALES)
+_BIG_CLASS = "|".join(_BIG_SCALES)
+# Units after which a run of sino-Korean numerals is read as a number. Ambiguous
+# ones carry a lookahead so that 사주세요 or 이주세요 stay words.
+_UNITS = re.compile(flatten(
+    r"(?:등급|영업일|개월|퍼센트|프로|%|년|원|배|일|주(?=일|동안|안|이내|후|뒤|간|내|째|만))"
+))
+_PERCENT_WORD = re.compile(flatten(r"(?<=\d)(퍼센트|퍼센|프로)"))
+_NATIVE = {flatten(k): flatten(v) for k, v in {
+    "하루": "1일", "이틀": "2일", "사흘": "3일", "나흘": "4일", "닷새": "5일", "엿새": "6일",
+    "이레": "7일", "열흘": "10일", "보름": "15일", "한달": "1개월", "두달": "2개월", "석달": "3개월",
+    "넉달": "4개월", "여섯달": "6개월",
+}.items()}
+_NATIVE_RE = re.compile("|".join(sorted(_NATIVE, key=len, reverse=True)))
+_DIGIT_SCALE_RE = re.compile(
+    rf"\d+(?:\.\d+)?(?:[{_SCALE_CLASS}]?(?:{_BIG_CLASS})|[{_SCALE_CLASS}])"
+    rf"(?:\d+(?:[{_SCALE_CLASS}]?(?:{_BIG_CLASS})?|[{_SCALE_CLASS}]))*"
+)
+
+
 def parse_sino(run: str) -> int | float | None:
     """Value of a sino-Korean numeral such as 구십, 오천만, 삼점일; None if malformed."""
-    if "점" in run:
-        whole, _, frac = run.partition("점")
+    if _POINT in run:
+        whole, _, frac = run.partition(_POINT)
         if not frac or any(c not in _SINO_DIGITS for c in frac):
             return None
         head = parse_sino(whole) if whole else 0
@@ -135,7 +150,7 @@ def parse_digit_scale(token: str) -> int | float | None:
     total = 0.0
     section = 0.0
     number: float | None = None
-    for part in re.findall(r"\d+(?:\.\d+)?|[십백천만억조]", token):
+    for part in re.findall(rf"\d+(?:\.\d+)?|[{_SCALE_CLASS}]|{_BIG_CLASS}", token):
         if part[0].isdigit():
             if number is not None:
                 section += number
@@ -224,8 +239,23 @@ def _convert_numbers(chars: list[str], index: list[int]) -> tuple[list[str], lis
 def make_key(text: str) -> Key:
     """The matching key of an utterance or a rule term (see the module docstring)."""
     chars, index = _strip(text)
+    chars = [flatten_syllable(c) for c in chars]
     chars, index = _convert_numbers(chars, index)
-    return Key("".join(flatten_syllable(c) for c in chars), tuple(index))
+    key = "".join(chars)
+    if _PERCENT_WORD.search(key):
+        pieces: list[str] = []
+        new_index: list[int] = []
+        last = 0
+        for m in _PERCENT_WORD.finditer(key):
+            pieces.append(key[last:m.start()])
+            new_index.extend(index[last:m.start()])
+            pieces.append("%")
+            new_index.append(index[m.start()])
+            last = m.end()
+        pieces.append(key[last:])
+        new_index.extend(index[last:])
+        key, index = "".join(pieces), new_index
+    return Key(key, tuple(index))
 
 
 def key_of(term: str) -> str:

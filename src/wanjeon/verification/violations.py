@@ -107,7 +107,7 @@ class ViolationFinder:
         """The reply negates what was asked (네, 그런데 원금 보장은 안 돼요) instead of agreeing."""
         for sentence in reply.sentences:
             present = tuple(c for c in cue.concepts if c in sentence.concepts)
-            if present and any(self.evaluator.negated_windows(sentence, present)):
+            if present and self.evaluator.is_negated(sentence, present):
                 return True
         return False
 
