@@ -37,7 +37,10 @@ class Kind(StrEnum):
 
 
 KIND_CATEGORY: dict[Kind, Category] = {
-    **{k: Category.INVESTMENT for k in (Kind.FUND, Kind.ELS, Kind.DLS, Kind.ELF, Kind.BOND, Kind.TRUST, Kind.WRAP)},
+    **{
+        k: Category.INVESTMENT
+        for k in (Kind.FUND, Kind.ELS, Kind.DLS, Kind.ELF, Kind.BOND, Kind.TRUST, Kind.WRAP)
+    },
     Kind.DEPOSIT: Category.DEPOSIT,
     Kind.SAVINGS: Category.DEPOSIT,
     Kind.CREDIT_LOAN: Category.LOAN,

@@ -72,10 +72,23 @@ class Segment:
 @dataclass(frozen=True, slots=True)
 class Conversation:
     segments: tuple[Segment, ...]
+    #: concept -> agent-side sentences that mention it, for looking rules up instead of scanning
+    agent_sentences_with: dict[str, list[Sentence]]
+    #: concept -> agent-side multi-sentence turns that mention it (across their sentences)
+    agent_turns_with: dict[str, list[Sentence]]
+
+    def agent_sentences_having(self, concepts: tuple[str, ...], *, whole_turns: bool = False) -> list[Sentence]:
+        """Agent-side sentences (or whole turns) that mention every one of ``concepts``."""
+        index = self.agent_turns_with if whole_turns else self.agent_sentences_with
+        lists = [index.get(c, []) for c in concepts]
+        rarest = min(lists, key=len)
+        return [s for s in rarest if all(c in s.concepts for c in concepts)]
 
     @classmethod
     def prepare(cls, transcript: Transcript, index: ConceptIndex) -> Conversation:
         segments = []
+        by_sentence: dict[str, list[Sentence]] = {}
+        by_turn: dict[str, list[Sentence]] = {}
         for i, utterance in enumerate(transcript.segments):
             sentences = []
             for part in _SENTENCE_END.split(utterance.text.strip()):
@@ -88,11 +101,19 @@ class Conversation:
             else:
                 key = make_key(utterance.text)
                 whole = Sentence(i, utterance.speaker, utterance.text, key, index.find(key.text))
-            segments.append(Segment(i, utterance, tuple(sentences), whole))
-        return cls(tuple(segments))
+            segment = Segment(i, utterance, tuple(sentences), whole)
+            segments.append(segment)
+            if segment.is_agent_side:
+                for sentence in sentences:
+                    for concept in sentence.concepts:
+                        by_sentence.setdefault(concept, []).append(sentence)
+                if len(sentences) > 1:
+                    for concept in whole.concepts:
+                        by_turn.setdefault(concept, []).append(whole)
+        return cls(tuple(segments), by_sentence, by_turn)
 
     def sentences(self, *, agent_side: bool | None = None) -> list[Sentence]:
-        out = []
+        out: list[Sentence] = []
         for seg in self.segments:
             if agent_side is None or seg.is_agent_side == agent_side:
                 out.extend(seg.sentences)

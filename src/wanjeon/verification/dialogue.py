@@ -68,7 +68,7 @@ class Dialogue:
 
     def _next_customer(self, index: int, limit: int) -> Segment | None:
         segments = self.conversation.segments
-        for seg in segments[index + 1: index + 1 + limit]:
+        for seg in segments[index + 1 : index + 1 + limit]:
             if not seg.is_agent_side:
                 return seg
         return None
@@ -102,7 +102,7 @@ class Dialogue:
         return Response(Reply.NONE if seg is None else self.classify(seg), seg)
 
     def _reexplained(self, confusion: Segment, until: int) -> bool:
-        segments = self.conversation.segments[confusion.index + 1: until]
+        segments = self.conversation.segments[confusion.index + 1 : until]
         return any(self.lexicon.reexplain in s.concepts for s in segments if s.is_agent_side)
 
     def unanswered_confusions(self, items_at: dict[int, set[str]]) -> list[Confusion]:
@@ -118,10 +118,10 @@ class Dialogue:
             if seg.is_agent_side or self.classify(seg) is not Reply.CONFUSION:
                 continue
             before: set[str] = set()
-            for prev in segments[max(0, seg.index - 3): seg.index]:
+            for prev in segments[max(0, seg.index - 3) : seg.index]:
                 before |= items_at.get(prev.index, set())
             replies = []
-            for nxt in segments[seg.index + 1:]:
+            for nxt in segments[seg.index + 1 :]:
                 if not nxt.is_agent_side:
                     break
                 replies.append(nxt)

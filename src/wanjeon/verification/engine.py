@@ -40,10 +40,16 @@ def sale_facts(rulebook: Rulebook, case: Case, suitable: bool | None) -> SaleFac
     elderly_age = int(rulebook.settings.get("elderly_age", 65))
     very_elderly_age = int(rulebook.settings.get("very_elderly_age", 80))
     values: dict[str, Any] = {
-        "category": p.category.value, "kind": p.kind.value, "complex": p.complex,
-        "recommended": case.context.recommended, "channel": case.context.channel.value,
-        "principal_protected": p.principal_protected, "deposit_insured": p.deposit_insured,
-        "suitable": suitable, "risk_grade": p.risk_grade, "has_customer": c is not None,
+        "category": p.category.value,
+        "kind": p.kind.value,
+        "complex": p.complex,
+        "recommended": case.context.recommended,
+        "channel": case.context.channel.value,
+        "principal_protected": p.principal_protected,
+        "deposit_insured": p.deposit_insured,
+        "suitable": suitable,
+        "risk_grade": p.risk_grade,
+        "has_customer": c is not None,
         "age": c.age if c else None,
         "elderly": c.age >= elderly_age if c else None,
         "very_elderly": c.age >= very_elderly_age if c else None,
@@ -75,17 +81,20 @@ class Verifier:
             "complex": case.product.complex,
             "suitable": suit.suitable,
         }
-        judge = ItemJudge(conv, evaluator, dialogue, FactChecker(rulebook, evaluator, case.product, attributes),
-                          self._orders)
+        judge = ItemJudge(
+            conv,
+            evaluator,
+            dialogue,
+            FactChecker(rulebook, evaluator, case.product, attributes),
+            self._orders,
+        )
 
         applicable = [item for item in rulebook.items if item.applies.holds(facts)]
         judged: dict[str, tuple[list[Statement], list[Statement]]] = {}
         for rule in applicable:
             statements = judge.statements(rule)
             judged[rule.id] = (statements, [])
-        covered_at = {
-            item_id: [s.segment for s in statements] for item_id, (statements, _) in judged.items()
-        }
+        covered_at = {item_id: [s.segment for s in statements] for item_id, (statements, _) in judged.items()}
         items: list[ItemResult] = []
         wrong: dict[str, list[Statement]] = {}
         for rule in applicable:
@@ -101,8 +110,15 @@ class Verifier:
         finder = ViolationFinder(rulebook, conv, evaluator, dialogue, facts, case.context)
         violations = finder.find(wrong, items_at)
         verdict, reasons = decide(rulebook, items, violations)
-        return Report(verdict, rulebook.version, tuple(items), tuple(violations), suit,
-                      summarise(rulebook, items, violations), reasons)
+        return Report(
+            verdict,
+            rulebook.version,
+            tuple(items),
+            tuple(violations),
+            suit,
+            summarise(rulebook, items, violations),
+            reasons,
+        )
 
 
 __all__ = ["ItemStatus", "Verifier", "sale_facts", "suitability"]

@@ -32,15 +32,18 @@ class FactResult:
 
 
 class FactChecker:
-    def __init__(self, rulebook: Rulebook, evaluator: CueEvaluator, product: Product,
-                 attributes: dict[str, Any]) -> None:
+    def __init__(
+        self, rulebook: Rulebook, evaluator: CueEvaluator, product: Product, attributes: dict[str, Any]
+    ) -> None:
         self.rulebook = rulebook
         self.evaluator = evaluator
         self.product = product
         self.attributes = attributes
         labels = rulebook.settings.get("risk_grade_labels", {})
-        self._labels = sorted(((flatten(str(v).replace(" ", "")), int(k)) for k, v in labels.items()),
-                              key=lambda kv: -len(kv[0]))
+        self._labels = sorted(
+            ((flatten(str(v).replace(" ", "")), int(k)) for k, v in labels.items()),
+            key=lambda kv: -len(kv[0]),
+        )
 
     def check(self, facts: tuple[Fact, ...], hit: CueHit) -> FactResult | None:
         """The verdict of the first fact check that has something to compare, if any."""
@@ -81,8 +84,11 @@ class FactChecker:
         word = fact.attribute.replace("_", " ")
         if says == expected:
             return FactResult(True, f"states {word}: {'yes' if says else 'no'}, as the product is")
-        return FactResult(False, f"states {word}: {'yes' if says else 'no'}, "
-                                 f"but for this product it is {'yes' if expected else 'no'}")
+        return FactResult(
+            False,
+            f"states {word}: {'yes' if says else 'no'}, "
+            f"but for this product it is {'yes' if expected else 'no'}",
+        )
 
     def _grade(self, hit: CueHit) -> FactResult | None:
         actual = self.product.risk_grade
@@ -120,7 +126,9 @@ class FactChecker:
             return FactResult(True, f"period of {min(stated & valid)} days stated correctly")
         said = ", ".join(str(d) for d in sorted(stated))
         right = ", ".join(str(d) for d in sorted(valid))
-        return FactResult(False, f"states a period of {said} days; the law gives {right} days for this product")
+        return FactResult(
+            False, f"states a period of {said} days; the law gives {right} days for this product"
+        )
 
     def _limit(self, hit: CueHit) -> FactResult | None:
         limit = self.rulebook.settings.get("deposit_insurance_limit_krw")

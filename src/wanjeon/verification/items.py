@@ -24,6 +24,7 @@ from wanjeon.verification.report import Evidence, ItemResult, ItemStatus, Span
 UNATTRIBUTED_FACTOR = 0.85
 READBACK_FACTOR = 0.95
 WHOLE_TURN_FACTOR = 0.92
+_NO_HIT = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +41,26 @@ class Statement:
 
 def evidence(conv: Conversation, sentence: Sentence, matched: str, note: str = "") -> Evidence:
     utterance = conv.segments[sentence.segment].utterance
-    return Evidence(sentence.segment, str(utterance.speaker), utterance.text, utterance.start,
-                    utterance.end, matched, note)
+    return Evidence(
+        sentence.segment,
+        str(utterance.speaker),
+        utterance.text,
+        utterance.start,
+        utterance.end,
+        matched,
+        note,
+    )
 
 
 class ItemJudge:
-    def __init__(self, conv: Conversation, evaluator: CueEvaluator, dialogue: Dialogue,
-                 facts: FactChecker, orders: dict[str, int]) -> None:
+    def __init__(
+        self,
+        conv: Conversation,
+        evaluator: CueEvaluator,
+        dialogue: Dialogue,
+        facts: FactChecker,
+        orders: dict[str, int],
+    ) -> None:
         self.conv = conv
         self._orders = orders
         self.evaluator = evaluator
@@ -58,38 +72,47 @@ class ItemJudge:
 
         A cue is tried on each sentence first; when the parts of an explanation are
         spread over a turn's sentences (상품설명서고요. … 가져가세요), on the whole turn.
+        Cues are tried strongest first, and a sentence is decided by the first cue
+        that fires in it (a read-back question the customer did not affirm decides
+        it too: it conveys nothing).
         """
         cues = sorted(rule.cues, key=lambda c: -c.weight)
-        out: list[Statement] = []
-        for segment in self.conv.segments:
-            if not segment.is_agent_side:
-                continue
-            found = [s for s in (self._statement(rule, cues, sentence, 1.0) for sentence in segment.sentences) if s]
-            if not found and len(segment.sentences) > 1:
-                whole = self._statement(rule, cues, segment.whole, WHOLE_TURN_FACTOR)
-                found = [whole] if whole else []
-            out.extend(found)
-        return out
-
-    def _statement(self, rule: ItemRule, cues: list[Cue], sentence: Sentence, factor: float) -> Statement | None:
+        decided: dict[int, Statement | None] = {}
         for cue in cues:
-            hit = self.evaluator.match(sentence, cue)
-            if hit is None:
-                continue
-            confidence, method = hit.confidence * factor, hit.method
-            if factor < 1:
-                method += " across the sentences of one turn"
-            if sentence.is_question:
-                response = self.dialogue.response_after(sentence.segment)
-                if not response.confirms:
-                    return None
-                confidence *= READBACK_FACTOR
-                method = "read-back question affirmed by the customer"
-            if self.conv.segments[sentence.segment].speaker is Speaker.UNKNOWN:
-                confidence *= UNATTRIBUTED_FACTOR
-                method += " (speaker unattributed)"
-            return Statement(hit, self.facts.check(rule.facts, hit), method, confidence)
-        return None
+            for sentence in self.conv.agent_sentences_having(cue.concepts):
+                if id(sentence) not in decided:
+                    outcome = self._statement(rule, cue, sentence, 1.0)
+                    if outcome is not _NO_HIT:
+                        decided[id(sentence)] = outcome
+        spoken = {s.segment for s in decided.values() if s is not None}
+        for cue in cues:
+            for turn in self.conv.agent_sentences_having(cue.concepts, whole_turns=True):
+                if turn.segment not in spoken and id(turn) not in decided:
+                    outcome = self._statement(rule, cue, turn, WHOLE_TURN_FACTOR)
+                    if outcome is not _NO_HIT:
+                        decided[id(turn)] = outcome
+        found = [s for s in decided.values() if s is not None]
+        return sorted(found, key=lambda s: s.segment)
+
+    def _statement(self, rule: ItemRule, cue: Cue, sentence: Sentence, factor: float) -> Statement | None | object:
+        """The statement ``cue`` makes in ``sentence``; None if it is an unaffirmed
+        question (decided: conveys nothing); ``_NO_HIT`` if the cue does not fire."""
+        hit = self.evaluator.match(sentence, cue)
+        if hit is None:
+            return _NO_HIT
+        confidence, method = hit.confidence * factor, hit.method
+        if factor < 1:
+            method += " across the sentences of one turn"
+        if sentence.is_question:
+            response = self.dialogue.response_after(sentence.segment)
+            if not response.confirms:
+                return None
+            confidence *= READBACK_FACTOR
+            method = "read-back question affirmed by the customer"
+        if self.conv.segments[sentence.segment].speaker is Speaker.UNKNOWN:
+            confidence *= UNATTRIBUTED_FACTOR
+            method += " (speaker unattributed)"
+        return Statement(hit, self.facts.check(rule.facts, hit), method, confidence)
 
     def judge(self, rule: ItemRule, covered_at: dict[str, list[int]]) -> tuple[ItemResult, list[Statement]]:
         statements = self.statements(rule)
@@ -98,15 +121,27 @@ class ItemJudge:
             chosen = wrong if wrong else [s for s in statements if s.fact is None or s.fact.correct]
             status = ItemStatus.INCORRECT if wrong else ItemStatus.COVERED
             best = max(chosen, key=lambda s: s.confidence)
-            confirmed = self._confirmed(rule, chosen) if status is ItemStatus.COVERED else (
-                False if rule.confirm else None)
+            confirmed = (
+                self._confirmed(rule, chosen)
+                if status is ItemStatus.COVERED
+                else (False if rule.confirm else None)
+            )
             note = "; ".join(s.fact.reason for s in wrong if s.fact) if wrong else ""
             ev = tuple(
                 evidence(self.conv, s.hit.sentence, s.hit.matched, s.fact.reason if s.fact else "")
                 for s in chosen[:3]
             )
-            result = ItemResult(rule.id, status, str(rule.severity), confirmed, best.confidence,
-                                best.method, rule.source, ev, note=note)
+            result = ItemResult(
+                rule.id,
+                status,
+                str(rule.severity),
+                confirmed,
+                best.confidence,
+                best.method,
+                rule.source,
+                ev,
+                note=note,
+            )
             return result, wrong
         return self._missing(rule, covered_at), []
 
@@ -134,9 +169,18 @@ class ItemJudge:
         confidence = 1.0 - 0.4 * score
         due = self._due(rule, covered_at)
         return ItemResult(
-            rule.id, ItemStatus.MISSING, str(rule.severity), False if rule.confirm else None, confidence,
-            "absence: no agent sentence conveys it", rule.source, (), due, nearest,
-            round(score, 3) if nearest else None, note,
+            rule.id,
+            ItemStatus.MISSING,
+            str(rule.severity),
+            False if rule.confirm else None,
+            confidence,
+            "absence: no agent sentence conveys it",
+            rule.source,
+            (),
+            due,
+            nearest,
+            round(score, 3) if nearest else None,
+            note,
         )
 
     def _nearest(self, rule: ItemRule) -> tuple[Evidence | None, float, str]:
@@ -156,7 +200,8 @@ class ItemJudge:
             return None, 0.0, ""
         score, sentence, reason = best
         matched = " … ".join(
-            sentence.matched_text(ms[0]) for name, ms in sentence.concepts.items()
+            sentence.matched_text(ms[0])
+            for name, ms in sentence.concepts.items()
             if any(name in cue.concepts for cue in rule.cues)
         )
         return evidence(self.conv, sentence, matched, reason), score, reason
@@ -186,5 +231,8 @@ class ItemJudge:
         return Span(first, last, segments[first].utterance.start, segments[last].utterance.end, reason)
 
     def _ordered(self, covered_at: dict[str, list[int]]) -> list[tuple[int, list[int]]]:
-        return [(order, segs) for order, segs in (
-            (self._orders.get(item_id, 0), segs) for item_id, segs in covered_at.items()) if segs]
+        return [
+            (order, segs)
+            for order, segs in ((self._orders.get(item_id, 0), segs) for item_id, segs in covered_at.items())
+            if segs
+        ]

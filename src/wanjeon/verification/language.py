@@ -38,8 +38,18 @@ class MorphemeAnalyzer(Protocol):
 # Clause boundaries: final endings and sentence punctuation always; a connective
 # ending only when it does not lead into an auxiliary (보장되-지 않-다, 잃-을 수 있-다).
 _NEGATOR_FORMS = {
-    ("안", "MAG"), ("못", "MAG"), ("않", "VX"), ("못하", "VX"), ("없", "VA"), ("아니", "VCN"),
-    ("말", "VX"), ("비", "XPN"), ("불", "XPN"), ("미", "XPN"), ("안되", "VV"), ("없이", "MAG"),
+    ("안", "MAG"),
+    ("못", "MAG"),
+    ("않", "VX"),
+    ("못하", "VX"),
+    ("없", "VA"),
+    ("아니", "VCN"),
+    ("말", "VX"),
+    ("비", "XPN"),
+    ("불", "XPN"),
+    ("미", "XPN"),
+    ("안되", "VV"),
+    ("없이", "MAG"),
 }
 # Quoted content takes the negation of the verb that quotes it (안전하다고 말씀드릴 수 없어요).
 _QUOTATIVE = {"라고", "다고", "이라고", "냐고", "자고", "라는", "다는"}
@@ -63,8 +73,11 @@ def clauses(morphemes: list[Morpheme]) -> list[Clause]:
             negators.append(m)
         nxt = morphemes[i + 1] if i + 1 < len(morphemes) else None
         boundary = m.tag in ("EF", "SF") or (
-            m.tag == "EC" and m.form not in _QUOTATIVE and nxt is not None
-            and nxt.tag not in ("VX", "VCN", "VA") and (nxt.form, nxt.tag) not in _NEGATOR_FORMS
+            m.tag == "EC"
+            and m.form not in _QUOTATIVE
+            and nxt is not None
+            and nxt.tag not in ("VX", "VCN", "VA")
+            and (nxt.form, nxt.tag) not in _NEGATOR_FORMS
         )
         if boundary or nxt is None:
             out.append(Clause(start_char, m.end, tuple(negators)))
@@ -76,7 +89,8 @@ def clauses(morphemes: list[Morpheme]) -> list[Clause]:
 def _clause_negated(clause: Clause, key: Key, start: int) -> bool:
     if clause.negators:
         count = sum(
-            1 for neg in clause.negators
+            1
+            for neg in clause.negators
             if neg.start >= start or (neg.tag == "XPN" and neg.end >= start - 1 and neg.start < start)
         )
         return count % 2 == 1
@@ -87,7 +101,7 @@ def _clause_negated(clause: Clause, key: Key, start: int) -> bool:
 
 def key_slice(key: Key, start: int, end: int) -> str:
     """The part of ``key`` that comes from original characters ``[start, end)``."""
-    return key.text[bisect_left(key.index, start): bisect_left(key.index, end)]
+    return key.text[bisect_left(key.index, start) : bisect_left(key.index, end)]
 
 
 def negated(morphemes: list[Morpheme], key: Key, start: int, end: int) -> bool:
@@ -107,9 +121,11 @@ def negated(morphemes: list[Morpheme], key: Key, start: int, end: int) -> bool:
 
 
 # Negation as it is written, for text the analyser misreads.
-_SURFACE_NEGATION = re.compile(flatten(
-    r"(지|치|찌)(않|안|못)|못(하|합|해|한|했)|안(되|돼|됩|됨)|아니|아닙|없(어|습|고|는|다|이|으|죠)|비보장"
-))
+_SURFACE_NEGATION = re.compile(
+    flatten(
+        r"(지|치|찌)(않|안|못)|못(하|합|해|한|했)|안(되|돼|됩|됨)|아니|아닙|없(어|습|고|는|다|이|으|죠)|비보장"
+    )
+)
 
 
 def is_question(text: str, morphemes: list[Morpheme]) -> bool:

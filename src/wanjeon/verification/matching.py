@@ -35,7 +35,11 @@ class ConceptIndex:
                     self._regex.append((re.compile(term.pattern), concept.name, term.text))
                 else:
                     self._literal[term.key].append((concept.name, term.text))
-        self._lengths = sorted({len(k) for k in self._literal})
+        by_first: dict[str, set[int]] = defaultdict(set)
+        for key in self._literal:
+            by_first[key[0]].add(len(key))
+        self._lengths_by_first = {c: sorted(lengths) for c, lengths in by_first.items()}
+        self._regex_hints = [_literal_hint(p.pattern) for p, _, _ in self._regex]
 
     def find(self, key: str) -> dict[str, list[ConceptMatch]]:
         """Every concept present in ``key``, with where each of its terms occurs."""
@@ -43,23 +47,32 @@ class ConceptIndex:
         literal = self._literal
         n = len(key)
         spans: list[tuple[int, int, list[tuple[str, str]]]] = []
-        for length in self._lengths:
-            for start in range(n - length + 1):
-                entries = literal.get(key[start:start + length])
+        lengths_by_first = self._lengths_by_first
+        for start in range(n):
+            lengths = lengths_by_first.get(key[start])
+            if lengths is None:
+                continue
+            for length in lengths:
+                if start + length > n:
+                    break
+                entries = literal.get(key[start : start + length])
                 if entries:
                     spans.append((start, start + length, entries))
         for start, end, entries in _longest(spans):
             for concept, text in entries:
                 found[concept].append(ConceptMatch(concept, start, end, text))
-        for pattern, concept, text in self._regex:
+        for (pattern, concept, text), hint in zip(self._regex, self._regex_hints, strict=True):
+            if hint and hint not in key:
+                continue
             for m in pattern.finditer(key):
                 if m.end() > m.start():
                     found[concept].append(ConceptMatch(concept, m.start(), m.end(), text))
         return found
 
 
-
-def _longest(spans: list[tuple[int, int, list[tuple[str, str]]]]) -> list[tuple[int, int, list[tuple[str, str]]]]:
+def _longest(
+    spans: list[tuple[int, int, list[tuple[str, str]]]],
+) -> list[tuple[int, int, list[tuple[str, str]]]]:
     """Drop literal matches lying inside a longer one: 해약 and 환급금 are not two
     concepts when the word said is 해약환급금, as a tokenizer would read it."""
     kept: list[tuple[int, int, list[tuple[str, str]]]] = []
@@ -69,3 +82,40 @@ def _longest(spans: list[tuple[int, int, list[tuple[str, str]]]]) -> list[tuple[
             continue
         kept.append(span)
     return kept
+
+
+def _literal_hint(pattern: str) -> str:
+    """A piece of text every match of ``pattern`` must contain, to skip most searches.
+
+    Only the simple, certain case is used: a run of Hangul at the top level of the
+    pattern (outside groups, classes and quantifiers); otherwise no hint.
+    """
+    depth = 0
+    best = ""
+    run = ""
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            run = ""
+            i += 2
+            continue
+        if c == "|" and depth == 0:
+            return ""
+        if c in "([":
+            depth += 1
+            run = ""
+        elif c in ")]":
+            depth -= 1
+            run = ""
+        elif depth == 0 and "\uac00" <= c <= "\ud7a3":
+            nxt = pattern[i + 1] if i + 1 < len(pattern) else ""
+            if nxt in "?*{":
+                run = ""
+            else:
+                run += c
+                best = max(best, run, key=len)
+        else:
+            run = ""
+        i += 1
+    return best

@@ -61,8 +61,13 @@ class Span:
     reason: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"first_segment": self.first, "last_segment": self.last, "start": self.start,
-                "end": self.end, "reason": self.reason}
+        return {
+            "first_segment": self.first,
+            "last_segment": self.last,
+            "start": self.start,
+            "end": self.end,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +150,12 @@ class Suitability:
     limit: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"investor_type": self.investor_type, "risk_grade": self.risk_grade,
-                "suitable": self.suitable, "limit": self.limit}
+        return {
+            "investor_type": self.investor_type,
+            "risk_grade": self.risk_grade,
+            "suitable": self.suitable,
+            "limit": self.limit,
+        }
 
 
 @dataclass(frozen=True, slots=True)

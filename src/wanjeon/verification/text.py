@@ -35,8 +35,20 @@ _V_FLAT = {1: 5, 3: 7, 10: 15, 11: 15}
 # Final indices: (none)ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ
 _T_FLAT = {2: 1, 20: 19, 24: 1, 25: 7, 26: 17, 23: 22}
 
-_RAW_DIGITS = {"영": 0, "공": 0, "일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "륙": 6, "칠": 7,
-               "팔": 8, "구": 9}
+_RAW_DIGITS = {
+    "영": 0,
+    "공": 0,
+    "일": 1,
+    "이": 2,
+    "삼": 3,
+    "사": 4,
+    "오": 5,
+    "육": 6,
+    "륙": 6,
+    "칠": 7,
+    "팔": 8,
+    "구": 9,
+}
 _RAW_SMALL = {"십": 10, "백": 100, "천": 1000}
 _RAW_BIG = {"만": 10**4, "억": 10**8, "조": 10**12}
 
@@ -62,6 +74,18 @@ class Key:
 
 def flatten_syllable(ch: str) -> str:
     """Collapse near-homophone distinctions in one Hangul syllable (보호 = 포호)."""
+    cached = _FLAT_CACHE.get(ch)
+    if cached is not None:
+        return cached
+    flat = _flatten_uncached(ch)
+    _FLAT_CACHE[ch] = flat
+    return flat
+
+
+_FLAT_CACHE: dict[str, str] = {}
+
+
+def _flatten_uncached(ch: str) -> str:
     code = ord(ch)
     if code < _HANGUL_BASE or code > _HANGUL_LAST:
         return ch
@@ -90,15 +114,29 @@ _SCALE_CLASS = "".join(_SMALL_SCALES)
 _BIG_CLASS = "|".join(_BIG_SCALES)
 # Units after which a run of sino-Korean numerals is read as a number. Ambiguous
 # ones carry a lookahead so that 사주세요 or 이주세요 stay words.
-_UNITS = re.compile(flatten(
-    r"(?:등급|영업일|개월|퍼센트|프로|%|년|원|배|일|주(?=일|동안|안|이내|후|뒤|간|내|째|만))"
-))
+_UNITS = re.compile(
+    flatten(r"(?:등급|영업일|개월|퍼센트|프로|%|년|원|배|일|주(?=일|동안|안|이내|후|뒤|간|내|째|만))")
+)
 _PERCENT_WORD = re.compile(flatten(r"(?<=\d)(퍼센트|퍼센|프로)"))
-_NATIVE = {flatten(k): flatten(v) for k, v in {
-    "하루": "1일", "이틀": "2일", "사흘": "3일", "나흘": "4일", "닷새": "5일", "엿새": "6일",
-    "이레": "7일", "열흘": "10일", "보름": "15일", "한달": "1개월", "두달": "2개월", "석달": "3개월",
-    "넉달": "4개월", "여섯달": "6개월",
-}.items()}
+_NATIVE = {
+    flatten(k): flatten(v)
+    for k, v in {
+        "하루": "1일",
+        "이틀": "2일",
+        "사흘": "3일",
+        "나흘": "4일",
+        "닷새": "5일",
+        "엿새": "6일",
+        "이레": "7일",
+        "열흘": "10일",
+        "보름": "15일",
+        "한달": "1개월",
+        "두달": "2개월",
+        "석달": "3개월",
+        "넉달": "4개월",
+        "여섯달": "6개월",
+    }.items()
+}
 _NATIVE_RE = re.compile("|".join(sorted(_NATIVE, key=len, reverse=True)))
 _DIGIT_SCALE_RE = re.compile(
     rf"\d+(?:\.\d+)?(?:[{_SCALE_CLASS}]?(?:{_BIG_CLASS})|[{_SCALE_CLASS}])"
@@ -247,8 +285,8 @@ def make_key(text: str) -> Key:
         new_index: list[int] = []
         last = 0
         for m in _PERCENT_WORD.finditer(key):
-            pieces.append(key[last:m.start()])
-            new_index.extend(index[last:m.start()])
+            pieces.append(key[last : m.start()])
+            new_index.extend(index[last : m.start()])
             pieces.append("%")
             new_index.append(index[m.start()])
             last = m.end()

@@ -6,8 +6,9 @@ from wanjeon.rulebook.model import Rulebook, Severity
 from wanjeon.verification.report import ItemResult, ItemStatus, Verdict, ViolationResult
 
 
-def decide(rulebook: Rulebook, items: list[ItemResult],
-           violations: list[ViolationResult]) -> tuple[Verdict, tuple[str, ...]]:
+def decide(
+    rulebook: Rulebook, items: list[ItemResult], violations: list[ViolationResult]
+) -> tuple[Verdict, tuple[str, ...]]:
     policy = rulebook.verdict
     threshold = rulebook.confidence_threshold
     fail: list[str] = []

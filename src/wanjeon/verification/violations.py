@@ -20,8 +20,15 @@ from wanjeon.verification.report import Evidence, ViolationResult
 
 
 class ViolationFinder:
-    def __init__(self, rulebook: Rulebook, conv: Conversation, evaluator: CueEvaluator,
-                 dialogue: Dialogue, facts: SaleFacts, context: SaleContext) -> None:
+    def __init__(
+        self,
+        rulebook: Rulebook,
+        conv: Conversation,
+        evaluator: CueEvaluator,
+        dialogue: Dialogue,
+        facts: SaleFacts,
+        context: SaleContext,
+    ) -> None:
         self.rulebook = rulebook
         self.conv = conv
         self.evaluator = evaluator
@@ -44,11 +51,33 @@ class ViolationFinder:
                 found.extend(self._misinformation(rule, wrong))
         return sorted(found, key=lambda v: (v.segment, v.id))
 
-    def _result(self, rule: ViolationRule, segment: Segment, *, matched: str, confidence: float,
-                method: str, ev: tuple[Evidence, ...] = (), note: str = "") -> ViolationResult:
+    def _result(
+        self,
+        rule: ViolationRule,
+        segment: Segment,
+        *,
+        matched: str,
+        confidence: float,
+        method: str,
+        ev: tuple[Evidence, ...] = (),
+        note: str = "",
+    ) -> ViolationResult:
         u = segment.utterance
-        return ViolationResult(rule.id, rule.principle, str(rule.severity), segment.index, u.text, u.start,
-                               u.end, confidence, method, rule.source, matched, ev, note)
+        return ViolationResult(
+            rule.id,
+            rule.principle,
+            str(rule.severity),
+            segment.index,
+            u.text,
+            u.start,
+            u.end,
+            confidence,
+            method,
+            rule.source,
+            matched,
+            ev,
+            note,
+        )
 
     def _patterns(self, rule: ViolationRule) -> list[ViolationResult]:
         out: dict[int, ViolationResult] = {}
@@ -60,13 +89,19 @@ class ViolationFinder:
                 if hit is not None and segment.index not in out:
                     label = hit.cue.label or "pattern"
                     out[segment.index] = self._result(
-                        rule, segment, matched=hit.matched, confidence=hit.confidence,
+                        rule,
+                        segment,
+                        matched=hit.matched,
+                        confidence=hit.confidence,
                         method=f"{hit.method}: {label}",
                     )
         for segment, hit, question in self._agreements(rule):
             if segment.index not in out:
                 out[segment.index] = self._result(
-                    rule, segment, matched=hit.matched, confidence=hit.confidence * 0.95,
+                    rule,
+                    segment,
+                    matched=hit.matched,
+                    confidence=hit.confidence * 0.95,
                     method=f"agreement with the customer's question: {hit.cue.label or rule.id}",
                     ev=(evidence(self.conv, question, hit.matched, "the customer's question"),),
                 )
@@ -95,7 +130,9 @@ class ViolationFinder:
                 hit = self._first_hit(question, rule.answers)
                 if hit is None:
                     continue
-                reply = next((s for s in segments[segment.index + 1: segment.index + 3] if s.is_agent_side), None)
+                reply = next(
+                    (s for s in segments[segment.index + 1 : segment.index + 3] if s.is_agent_side), None
+                )
                 if reply is None or not reply.sentences or agreement not in reply.sentences[0].concepts:
                     continue
                 if self._corrects(reply, hit.cue):
@@ -115,24 +152,42 @@ class ViolationFinder:
         segments = self.conv.segments
         if not segments:
             return []
-        disclosed = next((
-            (seg, hit) for seg in segments if seg.is_agent_side for s in seg.sentences
-            if (hit := self._first_hit(s, rule.disclosure)) is not None
-        ), None)
+        disclosed = next(
+            (
+                (seg, hit)
+                for seg in segments
+                if seg.is_agent_side
+                for s in seg.sentences
+                if (hit := self._first_hit(s, rule.disclosure)) is not None
+            ),
+            None,
+        )
         if not self.context.recommended and disclosed is not None:
             return []
         recommendation = self.rulebook.lexicon.recommendation
         shown = next((seg for seg in segments if seg.is_agent_side and recommendation in seg.concepts), None)
         target = shown or (disclosed[0] if disclosed else segments[0])
-        how = ("recommended (투자권유) although the risk grade exceeds the customer's investor type"
-               if self.context.recommended else
-               "the customer asked for it, but the agent never said it is unsuitable for them")
+        how = (
+            "recommended (투자권유) although the risk grade exceeds the customer's investor type"
+            if self.context.recommended
+            else "the customer asked for it, but the agent never said it is unsuitable for them"
+        )
         matched = ""
         if shown is not None:
-            matched = next(shown.sentences[0].matched_text(m[0]) for name, m in shown.concepts.items()
-                           if name == recommendation) if recommendation in shown.sentences[0].concepts else ""
-        return [self._result(rule, target, matched=matched, confidence=0.97,
-                             method="suitability matrix", note=how)]
+            matched = (
+                next(
+                    shown.sentences[0].matched_text(m[0])
+                    for name, m in shown.concepts.items()
+                    if name == recommendation
+                )
+                if recommendation in shown.sentences[0].concepts
+                else ""
+            )
+        return [
+            self._result(
+                rule, target, matched=matched, confidence=0.97, method="suitability matrix", note=how
+            )
+        ]
 
     def _unconfirmed(self, rule: ViolationRule, items_at: dict[int, set[str]]) -> list[ViolationResult]:
         out = []
@@ -140,12 +195,21 @@ class ViolationFinder:
             segment = confusion.moved_on or confusion.segment
             sentence = confusion.segment.sentences[-1] if confusion.segment.sentences else None
             ev = (evidence(self.conv, sentence, "", "the customer's sign of confusion"),) if sentence else ()
-            out.append(self._result(
-                rule, confusion.segment, matched=self._confusion_words(confusion.segment), confidence=0.85,
-                method="dialogue: confusion not answered by a new explanation",
-                ev=ev + ((evidence(self.conv, segment.sentences[0], "", "the agent moves on"),)
-                         if confusion.moved_on and segment.sentences else ()),
-            ))
+            out.append(
+                self._result(
+                    rule,
+                    confusion.segment,
+                    matched=self._confusion_words(confusion.segment),
+                    confidence=0.85,
+                    method="dialogue: confusion not answered by a new explanation",
+                    ev=ev
+                    + (
+                        (evidence(self.conv, segment.sentences[0], "", "the agent moves on"),)
+                        if confusion.moved_on and segment.sentences
+                        else ()
+                    ),
+                )
+            )
         return out
 
     def _confusion_words(self, segment: Segment) -> str:
@@ -155,7 +219,9 @@ class ViolationFinder:
                 return sentence.matched_text(matches[0])
         return ""
 
-    def _misinformation(self, rule: ViolationRule, wrong: dict[str, list[Statement]]) -> list[ViolationResult]:
+    def _misinformation(
+        self, rule: ViolationRule, wrong: dict[str, list[Statement]]
+    ) -> list[ViolationResult]:
         out: dict[int, ViolationResult] = {}
         for item_id, statements in wrong.items():
             for s in statements:
@@ -163,7 +229,11 @@ class ViolationFinder:
                 if segment.index in out:
                     continue
                 out[segment.index] = self._result(
-                    rule, segment, matched=s.hit.matched, confidence=s.confidence,
-                    method=f"fact check ({item_id})", note=s.fact.reason if s.fact else "",
+                    rule,
+                    segment,
+                    matched=s.hit.matched,
+                    confidence=s.confidence,
+                    method=f"fact check ({item_id})",
+                    note=s.fact.reason if s.fact else "",
                 )
         return list(out.values())

@@ -293,8 +293,12 @@ class _Builder:
         if not key:
             raise RulebookError(self.source, where, f"term {text!r} is empty once normalised")
         if len(key) == 1 and "\uac00" <= key <= "\ud7a3":
-            raise RulebookError(self.source, where, f"term {text!r} is one syllable, too short to match "
-                                "reliably; add the syllables around it or write a 're:' pattern")
+            raise RulebookError(
+                self.source,
+                where,
+                f"term {text!r} is one syllable, too short to match "
+                "reliably; add the syllables around it or write a 're:' pattern",
+            )
         return Term(text, key)
 
     def _cue(self, cue: CueSchema, where: str) -> Cue:

@@ -25,7 +25,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @reports_input_errors
     def demo(
-        color: bool | None = typer.Option(None, "--color/--no-color", help="Colour output (default: on a tty)."),
+        color: bool | None = typer.Option(
+            None, "--color/--no-color", help="Colour output (default: on a tty)."
+        ),
     ) -> None:
         """Verify the bundled sample consultations and print their reports."""
         from wanjeon.adapters.files import list_case_files, load_case
@@ -37,8 +39,12 @@ def register(app: typer.Typer) -> None:
         paths = list_case_files(demo_cases_dir())
         for path in paths:
             case = load_case(path)
-            typer.echo(typer.style(f"━━━━ {case.name} ━━━━", bold=True) if use_color else f"━━━━ {case.name} ━━━━")
+            typer.echo(
+                typer.style(f"━━━━ {case.name} ━━━━", bold=True) if use_color else f"━━━━ {case.name} ━━━━"
+            )
             typer.echo(render_report(verifier.verify(case), case, color=use_color))
             typer.echo("")
         typer.echo(f"{len(paths)} sample consultations from {demo_cases_dir()}")
-        typer.echo("Verify your own: wanjeon verify TRANSCRIPT --product PRODUCT [--customer C] [--format json]")
+        typer.echo(
+            "Verify your own: wanjeon verify TRANSCRIPT --product PRODUCT [--customer C] [--format json]"
+        )

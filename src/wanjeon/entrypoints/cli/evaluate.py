@@ -18,7 +18,9 @@ def register(app: typer.Typer) -> None:
         noise: int | None = typer.Option(None, "--noise", help="Apply ASR-like noise first, with this seed."),
         worst: int = typer.Option(5, "--worst", help="How many of the worst cases to list."),
         as_json: bool = typer.Option(False, "--json", help="Print the numbers as JSON."),
-        rulebook: Path | None = typer.Option(None, "--rulebook", help="A rulebook YAML extending the built-in one."),
+        rulebook: Path | None = typer.Option(
+            None, "--rulebook", help="A rulebook YAML extending the built-in one."
+        ),
     ) -> None:
         """Precision/recall of gaps and violations, verdict accuracy, and should-fail cases judged pass."""
         from dataclasses import replace
@@ -33,11 +35,12 @@ def register(app: typer.Typer) -> None:
         outcomes = []
         for path in list_case_files(directory):
             case = load_case(path)
-            if case.expected is None:
+            expected = case.expected
+            if expected is None:
                 raise InputError(str(path), "expected", "an evaluation case needs labels under 'expected'")
             if noise is not None:
                 case = replace(case, transcript=noisy_transcript(case.transcript, noise))
-            outcomes.append(CaseOutcome(case.name, case.expected, verifier.verify(case)))
+            outcomes.append(CaseOutcome(case.name, expected, verifier.verify(case)))
         summary = evaluate(outcomes)
         if as_json:
             typer.echo(json.dumps(summary_to_dict(summary), ensure_ascii=False, indent=2))

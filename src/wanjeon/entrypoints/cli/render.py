@@ -11,9 +11,16 @@ import typer
 from wanjeon.consultation.case import Case
 from wanjeon.verification.report import Evidence, ItemResult, ItemStatus, Report, Verdict
 
-_VERDICT_COLOURS = {Verdict.PASS: typer.colors.GREEN, Verdict.REVIEW: typer.colors.YELLOW,
-                    Verdict.FAIL: typer.colors.RED}
-_VERDICT_WORDS = {Verdict.PASS: "PASS 완전판매", Verdict.REVIEW: "REVIEW 검토 필요", Verdict.FAIL: "FAIL 불완전판매"}
+_VERDICT_COLOURS = {
+    Verdict.PASS: typer.colors.GREEN,
+    Verdict.REVIEW: typer.colors.YELLOW,
+    Verdict.FAIL: typer.colors.RED,
+}
+_VERDICT_WORDS = {
+    Verdict.PASS: "PASS 완전판매",
+    Verdict.REVIEW: "REVIEW 검토 필요",
+    Verdict.FAIL: "FAIL 불완전판매",
+}
 
 
 def clock(seconds: float | None) -> str:
@@ -39,8 +46,10 @@ class _Painter:
 
 def _gap_lines(item: ItemResult, paint: _Painter) -> list[str]:
     colour = typer.colors.RED if item.severity == "high" else typer.colors.YELLOW
-    lines = [paint(f"  ✗ {item.id} — {item.status} ({item.severity})", colour, bold=True)
-             + f"  confidence {item.confidence:.2f}"]
+    lines = [
+        paint(f"  ✗ {item.id} — {item.status} ({item.severity})", colour, bold=True)
+        + f"  confidence {item.confidence:.2f}"
+    ]
     if item.note:
         lines.append(f"      why: {item.note}")
     for ev in item.evidence:
@@ -49,8 +58,10 @@ def _gap_lines(item: ItemResult, paint: _Painter) -> list[str]:
             lines.append(f"        matched: {ev.matched}")
     if item.status is ItemStatus.MISSING:
         if item.due is not None:
-            lines.append(f"      due: segments #{item.due.first}–#{item.due.last} "
-                         f"({clock(item.due.start)}–{clock(item.due.end)}), {item.due.reason}")
+            lines.append(
+                f"      due: segments #{item.due.first}–#{item.due.last} "
+                f"({clock(item.due.start)}–{clock(item.due.end)}), {item.due.reason}"
+            )
         if item.nearest is not None:
             lines.append(f"      nearest attempt ({item.nearest_score:.2f}): {_quote(item.nearest)}")
             if item.nearest.note:
@@ -62,13 +73,17 @@ def _gap_lines(item: ItemResult, paint: _Painter) -> list[str]:
 
 def render_report(report: Report, case: Case | None = None, *, color: bool = False) -> str:
     paint = _Painter(color)
-    out = [paint(_VERDICT_WORDS[report.verdict], _VERDICT_COLOURS[report.verdict], bold=True)
-           + f"  {report.summary}"]
+    out = [
+        paint(_VERDICT_WORDS[report.verdict], _VERDICT_COLOURS[report.verdict], bold=True)
+        + f"  {report.summary}"
+    ]
     if case is not None:
         p = case.product
-        who = (f"{case.customer.age}세 {case.customer.investor_type}" if case.customer else "고객 정보 없음")
-        out.append(f"{p.name} ({p.kind}, 위험등급 {p.risk_grade or '-'}) · {who} · "
-                   f"{case.context.channel} · {'권유' if case.context.recommended else '고객 요청'}")
+        who = f"{case.customer.age}세 {case.customer.investor_type}" if case.customer else "고객 정보 없음"
+        out.append(
+            f"{p.name} ({p.kind}, 위험등급 {p.risk_grade or '-'}) · {who} · "
+            f"{case.context.channel} · {'권유' if case.context.recommended else '고객 요청'}"
+        )
     out.append(f"rulebook {report.rulebook_version}")
     s = report.suitability
     if s.suitable is not None:
@@ -79,8 +94,10 @@ def render_report(report: Report, case: Case | None = None, *, color: bool = Fal
         out += ["", paint(f"Violations ({len(report.violations)})", bold=True)]
         for v in report.violations:
             colour = typer.colors.RED if v.severity == "high" else typer.colors.YELLOW
-            out.append(paint(f"  ✗ {v.id} — {v.principle} ({v.severity})", colour, bold=True)
-                       + f"  confidence {v.confidence:.2f}")
+            out.append(
+                paint(f"  ✗ {v.id} — {v.principle} ({v.severity})", colour, bold=True)
+                + f"  confidence {v.confidence:.2f}"
+            )
             who = "직원"
             out.append(f"      [#{v.segment} {clock(v.start)}] {who}: “{v.text}”")
             if v.matched:

@@ -21,22 +21,29 @@ def register(app: typer.Typer) -> None:
         from wanjeon.adapters.files.rulebook import load_rulebook
 
         book = load_rulebook(path)
-        typer.echo(f"{path}: valid — rulebook {book.version}, {len(book.items)} items, "
-                   f"{len(book.violations)} violations, {len(book.concepts)} concepts")
+        typer.echo(
+            f"{path}: valid — rulebook {book.version}, {len(book.items)} items, "
+            f"{len(book.violations)} violations, {len(book.concepts)} concepts"
+        )
 
     @rulebook_app.command()
     @reports_input_errors
-    def show(path: Path | None = typer.Argument(None, help="A rulebook file; the built-in one if omitted.")) -> None:
+    def show(
+        path: Path | None = typer.Argument(None, help="A rulebook file; the built-in one if omitted."),
+    ) -> None:
         """List the items, violations and the suitability matrix with their legal sources."""
         from wanjeon.adapters.files.rulebook import load_rulebook
 
         book = load_rulebook(path)
-        typer.echo(f"rulebook {book.version} (effective {book.effective}), "
-                   f"confidence threshold {book.confidence_threshold}")
+        typer.echo(
+            f"rulebook {book.version} (effective {book.effective}), "
+            f"confidence threshold {book.confidence_threshold}"
+        )
         typer.echo("\nitems:")
         for item in book.items:
             check_mark = " ✓confirm" if item.confirm else ""
-            typer.echo(f"  {item.id:<22} {item.severity:<6} {item.title}{check_mark} — {book.source_text(item.source)}")
+            source = book.source_text(item.source)
+            typer.echo(f"  {item.id:<22} {item.severity:<6} {item.title}{check_mark} — {source}")
         typer.echo("\nviolations:")
         for v in book.violations:
             typer.echo(f"  {v.id:<26} {v.severity:<6} {v.principle} — {book.source_text(v.source)}")

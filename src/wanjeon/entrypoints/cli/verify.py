@@ -27,8 +27,9 @@ def _load_single(transcript: Path, product: Path | None, customer: Path | None, 
         if transcript.suffix.lower() in (".yaml", ".yml"):
             case = load_case(transcript)
             if customer is not None or context is not None:
-                raise InputError(str(transcript), "", "--customer/--context need --product; a case file "
-                                 "carries its own")
+                raise InputError(
+                    str(transcript), "", "--customer/--context need --product; a case file carries its own"
+                )
             return case
         raise InputError(str(transcript), "", "--product is required (or pass a case file)")
     return Case(
@@ -47,14 +48,23 @@ def register(app: typer.Typer) -> None:
     @reports_input_errors
     def verify(
         transcript: Path | None = typer.Argument(
-            None, help="Transcript (JSON/YAML, SPEAKER: text, WebVTT, SRT) or a case file.", show_default=False),
+            None,
+            help="Transcript (JSON/YAML, SPEAKER: text, WebVTT, SRT) or a case file.",
+            show_default=False,
+        ),
         product: Path | None = typer.Option(None, "--product", "-p", help="Product file (YAML or JSON)."),
         customer: Path | None = typer.Option(None, "--customer", "-c", help="Customer file."),
         context: Path | None = typer.Option(None, "--context", help="Sale context file."),
         batch: Path | None = typer.Option(None, "--batch", help="Verify every *.yaml case file in DIR."),
-        fmt: Format | None = typer.Option(None, "--format", "-f", help="text (default), json, or jsonl (batch)."),
-        rulebook: Path | None = typer.Option(None, "--rulebook", help="A rulebook YAML extending the built-in one."),
-        color: bool | None = typer.Option(None, "--color/--no-color", help="Colour text output (default: on a tty)."),
+        fmt: Format | None = typer.Option(
+            None, "--format", "-f", help="text (default), json, or jsonl (batch)."
+        ),
+        rulebook: Path | None = typer.Option(
+            None, "--rulebook", help="A rulebook YAML extending the built-in one."
+        ),
+        color: bool | None = typer.Option(
+            None, "--color/--no-color", help="Colour text output (default: on a tty)."
+        ),
     ) -> None:
         """Judge consultations: required explanations, violations, suitability and a verdict."""
         from wanjeon.bootstrap import build_verifier
@@ -70,7 +80,9 @@ def register(app: typer.Typer) -> None:
         case = _load_single(transcript, product, customer, context)
         report = verifier.verify(case)
         if fmt in (Format.JSON, Format.JSONL):
-            typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=None if fmt is Format.JSONL else 2))
+            typer.echo(
+                json.dumps(report.to_dict(), ensure_ascii=False, indent=None if fmt is Format.JSONL else 2)
+            )
         else:
             use_color = sys.stdout.isatty() if color is None else color
             typer.echo(render_report(report, case, color=use_color))
