@@ -7,6 +7,7 @@ every rule afterwards looks concepts up instead of re-reading utterances.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from wanjeon.transcript.model import Speaker, Transcript, Utterance
@@ -86,22 +87,24 @@ class Conversation:
 
     @classmethod
     def prepare(cls, transcript: Transcript, index: ConceptIndex) -> Conversation:
+        """Key and match each turn once; its sentences are slices of the turn's key.
+
+        A concept match that crosses a sentence boundary belongs to the turn only.
+        """
         segments = []
         by_sentence: dict[str, list[Sentence]] = {}
         by_turn: dict[str, list[Sentence]] = {}
         for i, utterance in enumerate(transcript.segments):
-            sentences = []
-            for part in _SENTENCE_END.split(utterance.text.strip()):
-                if not part:
-                    continue
-                key = make_key(part)
-                sentences.append(Sentence(i, utterance.speaker, part, key, index.find(key.text)))
-            if len(sentences) == 1:
-                whole = sentences[0]
+            text = utterance.text
+            key = make_key(text)
+            matches = index.find(key.text)
+            whole = Sentence(i, utterance.speaker, text, key, matches)
+            bounds = _sentence_bounds(text)
+            if len(bounds) <= 1:
+                sentences: tuple[Sentence, ...] = (whole,)
             else:
-                key = make_key(utterance.text)
-                whole = Sentence(i, utterance.speaker, utterance.text, key, index.find(key.text))
-            segment = Segment(i, utterance, tuple(sentences), whole)
+                sentences = tuple(_slice(whole, start, end) for start, end in bounds)
+            segment = Segment(i, utterance, sentences, whole)
             segments.append(segment)
             if segment.is_agent_side:
                 for sentence in sentences:
@@ -118,3 +121,40 @@ class Conversation:
             if agent_side is None or seg.is_agent_side == agent_side:
                 out.extend(seg.sentences)
         return out
+
+
+def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the sentences of ``text`` (split after . ? ! …), stripped."""
+    bounds = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        bounds.append((start, m.start()))
+        start = m.end()
+    bounds.append((start, len(text)))
+    out = []
+    for a, b in bounds:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if b > a:
+            out.append((a, b))
+    return out
+
+
+def _slice(whole: Sentence, start: int, end: int) -> Sentence:
+    """The sentence ``whole.text[start:end]``, its key and matches cut from the turn's."""
+    key = whole.key
+    lo = bisect_left(key.index, start)
+    hi = bisect_left(key.index, end)
+    sub = Key(key.text[lo:hi], tuple(i - start for i in key.index[lo:hi]))
+    concepts: dict[str, list[ConceptMatch]] = {}
+    for name, matches in whole.concepts.items():
+        inside = [
+            ConceptMatch(m.concept, m.start - lo, m.end - lo, m.term)
+            for m in matches
+            if lo <= m.start and m.end <= hi
+        ]
+        if inside:
+            concepts[name] = inside
+    return Sentence(whole.segment, whole.speaker, whole.text[start:end], sub, concepts)

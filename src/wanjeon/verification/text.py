@@ -53,7 +53,7 @@ _RAW_SMALL = {"십": 10, "백": 100, "천": 1000}
 _RAW_BIG = {"만": 10**4, "억": 10**8, "조": 10**12}
 
 
-_DROP = re.compile(r"[\s\"'`~!?,:;()\[\]{}<>/\\|…·*#@^_=+\-–—“”‘’「」『』〈〉《》.]")
+_DROP_CHARS = frozenset("\"'`~!?,:;()[]{}<>/\\|…·*#@^_=+-–—“”‘’「」『』〈〉《》.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,14 +213,14 @@ def _strip(text: str) -> tuple[list[str], list[int]]:
     chars: list[str] = []
     index: list[int] = []
     n = len(text)
+    drop = _DROP_CHARS
     for i, c in enumerate(text):
-        if c == "." and 0 < i < n - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
-            chars.append(c)
-            index.append(i)
+        if c in drop or c.isspace():
+            if c == "." and 0 < i < n - 1 and text[i - 1].isdigit() and text[i + 1].isdigit():
+                chars.append(c)
+                index.append(i)
             continue
-        if _DROP.match(c):
-            continue
-        chars.append(c.lower())
+        chars.append(c.lower() if c.isascii() else c)
         index.append(i)
     return chars, index
 
