@@ -78,7 +78,9 @@ class Conversation:
     #: concept -> agent-side multi-sentence turns that mention it (across their sentences)
     agent_turns_with: dict[str, list[Sentence]]
 
-    def agent_sentences_having(self, concepts: tuple[str, ...], *, whole_turns: bool = False) -> list[Sentence]:
+    def agent_sentences_having(
+        self, concepts: tuple[str, ...], *, whole_turns: bool = False
+    ) -> list[Sentence]:
         """Agent-side sentences (or whole turns) that mention every one of ``concepts``."""
         index = self.agent_turns_with if whole_turns else self.agent_sentences_with
         lists = [index.get(c, []) for c in concepts]

@@ -94,7 +94,9 @@ class ItemJudge:
         found = [s for s in decided.values() if s is not None]
         return sorted(found, key=lambda s: s.segment)
 
-    def _statement(self, rule: ItemRule, cue: Cue, sentence: Sentence, factor: float) -> Statement | None | object:
+    def _statement(
+        self, rule: ItemRule, cue: Cue, sentence: Sentence, factor: float
+    ) -> Statement | object | None:
         """The statement ``cue`` makes in ``sentence``; None if it is an unaffirmed
         question (decided: conveys nothing); ``_NO_HIT`` if the cue does not fire."""
         hit = self.evaluator.match(sentence, cue)

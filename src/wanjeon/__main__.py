@@ -1,0 +1,5 @@
+"""``python -m wanjeon`` is the ``wanjeon`` command."""
+
+from wanjeon.entrypoints.cli.app import main
+
+main()

@@ -1,0 +1,49 @@
+"""The dev set as a regression test, with the issue's thresholds, clean and with ASR noise.
+
+These thresholds are the floor the engine must keep; the dev set is also what it
+was built against, so the held-out set (tests/heldout) is measured separately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from support import DEVSET
+from wanjeon.adapters.files import list_case_files, load_case
+from wanjeon.evaluation.metrics import CaseOutcome, EvalSummary, evaluate
+from wanjeon.evaluation.noise import noisy_transcript
+from wanjeon.verification.engine import Verifier
+
+pytestmark = pytest.mark.skipif(not DEVSET.is_dir(), reason="../shared/devset is not beside the project")
+
+
+def _evaluate(verifier: Verifier, noise: int | None) -> EvalSummary:
+    outcomes = []
+    for path in list_case_files(DEVSET):
+        case = load_case(path)
+        assert case.expected is not None
+        if noise is not None:
+            case = replace(case, transcript=noisy_transcript(case.transcript, noise))
+        outcomes.append(CaseOutcome(case.name, case.expected, verifier.verify(case)))
+    return evaluate(outcomes)
+
+
+def test_the_dev_set_meets_every_threshold(verifier: Verifier) -> None:
+    summary = _evaluate(verifier, None)
+    assert summary.case_count == 30
+    assert summary.gaps.f1 >= 0.95
+    assert summary.violations.f1 >= 0.90
+    assert summary.verdict_accuracy >= 0.90
+    assert summary.item_sets_exact == summary.case_count
+    assert summary.should_fail_judged_pass == ()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_dev_set_with_asr_noise_keeps_gaps_and_never_passes_a_failing_sale(
+    verifier: Verifier, seed: int
+) -> None:
+    summary = _evaluate(verifier, seed)
+    assert summary.gaps.f1 >= 0.85
+    assert summary.should_fail_judged_pass == ()
