@@ -24,7 +24,6 @@ from wanjeon.verification.report import Evidence, ItemResult, ItemStatus, Span
 UNATTRIBUTED_FACTOR = 0.85
 READBACK_FACTOR = 0.95
 WHOLE_TURN_FACTOR = 0.92
-_NO_HIT = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,40 +80,41 @@ class ItemJudge:
         for cue in cues:
             for sentence in self.conv.agent_sentences_having(cue.concepts):
                 if id(sentence) not in decided:
-                    outcome = self._statement(rule, cue, sentence, 1.0)
-                    if outcome is not _NO_HIT:
+                    fired, outcome = self._statement(rule, cue, sentence, 1.0)
+                    if fired:
                         decided[id(sentence)] = outcome
         spoken = {s.segment for s in decided.values() if s is not None}
         for cue in cues:
             for turn in self.conv.agent_sentences_having(cue.concepts, whole_turns=True):
                 if turn.segment not in spoken and id(turn) not in decided:
-                    outcome = self._statement(rule, cue, turn, WHOLE_TURN_FACTOR)
-                    if outcome is not _NO_HIT:
+                    fired, outcome = self._statement(rule, cue, turn, WHOLE_TURN_FACTOR)
+                    if fired:
                         decided[id(turn)] = outcome
         found = [s for s in decided.values() if s is not None]
         return sorted(found, key=lambda s: s.segment)
 
     def _statement(
         self, rule: ItemRule, cue: Cue, sentence: Sentence, factor: float
-    ) -> Statement | object | None:
-        """The statement ``cue`` makes in ``sentence``; None if it is an unaffirmed
-        question (decided: conveys nothing); ``_NO_HIT`` if the cue does not fire."""
+    ) -> tuple[bool, Statement | None]:
+        """Whether ``cue`` fires in ``sentence``, and the statement it makes there
+        (None when it fires in a question the customer did not affirm: decided, but
+        conveying nothing)."""
         hit = self.evaluator.match(sentence, cue)
         if hit is None:
-            return _NO_HIT
+            return False, None
         confidence, method = hit.confidence * factor, hit.method
         if factor < 1:
             method += " across the sentences of one turn"
         if sentence.is_question:
             response = self.dialogue.response_after(sentence.segment)
             if not response.confirms:
-                return None
+                return True, None
             confidence *= READBACK_FACTOR
             method = "read-back question affirmed by the customer"
         if self.conv.segments[sentence.segment].speaker is Speaker.UNKNOWN:
             confidence *= UNATTRIBUTED_FACTOR
             method += " (speaker unattributed)"
-        return Statement(hit, self.facts.check(rule.facts, hit), method, confidence)
+        return True, Statement(hit, self.facts.check(rule.facts, hit), method, confidence)
 
     def judge(self, rule: ItemRule, covered_at: dict[str, list[int]]) -> tuple[ItemResult, list[Statement]]:
         statements = self.statements(rule)
