@@ -540,3 +540,15 @@ def test_telling_the_customer_to_just_sign_is_rushed_explanation(verifier: Verif
         )
     )
     assert "rushed_explanation" in violation_ids(report)
+
+
+def test_a_garbled_word_keys_cannot_absorb_is_matched_approximately_and_sent_for_review(
+    verifier: Verifier,
+) -> None:
+    report = verifier.verify(
+        case(product("deposit"), dialogue("직원: 상품설멍서는 지금 문자로 보내 드렸어요."))
+    )
+    item = report.item("explanation_document")
+    assert item is not None and item.status.value == "covered"
+    assert "approximate" in item.method
+    assert item.confidence < verifier.rulebook.confidence_threshold

@@ -70,7 +70,9 @@ class CueEvaluator:
         out = []
         for anchor in present[0]:
             chosen = [anchor] + [min(ms, key=lambda m: abs(m.start - anchor.start)) for ms in present[1:]]
-            out.append(sentence.key.original_span(min(m.start for m in chosen), max(m.end for m in chosen)))
+            span = sentence.key.original_span(min(m.start for m in chosen), max(m.end for m in chosen))
+            if span not in out:
+                out.append(span)
         return out
 
     def negated_windows(self, sentence: Sentence, concepts: tuple[str, ...]) -> list[bool]:
@@ -82,11 +84,8 @@ class CueEvaluator:
         return [negated(morphemes, sentence.key, start, end) for start, end in windows]
 
     def is_negated(self, sentence: Sentence, concepts: tuple[str, ...]) -> bool:
-        """Whether the sentence says the concepts negatively: at least half of the
-        places it mentions them are negated, so one misread clause in noisy ASR
-        text does not flip the statement."""
-        windows = self.negated_windows(sentence, concepts)
-        return bool(windows) and 2 * sum(windows) >= len(windows)
+        """Whether the sentence says the concepts negatively anywhere it mentions them."""
+        return any(self.negated_windows(sentence, concepts))
 
     def _asks_where_said(self, sentence: Sentence, concepts: tuple[str, ...]) -> bool:
         """Whether the clause holding the concepts ends as a question, for text
@@ -115,9 +114,12 @@ class CueEvaluator:
             return None
         negated: bool | None = None
         if cue.polarity is not Polarity.ANY:
-            negated = self.is_negated(sentence, cue.concepts)
-            if negated != (cue.polarity is Polarity.NEGATIVE):
+            # A cue fires when the sentence says it with the wanted polarity somewhere.
+            windows = self.negated_windows(sentence, cue.concepts)
+            wanted = cue.polarity is Polarity.NEGATIVE
+            if wanted not in windows:
                 return None
+            negated = any(windows)
         if cue.mood is Mood.STATEMENT and self._asks_where_said(sentence, cue.concepts):
             return None
         matches = tuple(sentence.concepts[c][0] for c in cue.concepts)

@@ -18,6 +18,7 @@ from wanjeon.verification.conversation import Conversation
 from wanjeon.verification.cues import CueEvaluator
 from wanjeon.verification.dialogue import Dialogue
 from wanjeon.verification.facts import FactChecker
+from wanjeon.verification.fuzzy import Similarity
 from wanjeon.verification.items import ItemJudge, Statement
 from wanjeon.verification.language import MorphemeAnalyzer
 from wanjeon.verification.matching import ConceptIndex
@@ -58,9 +59,12 @@ def sale_facts(rulebook: Rulebook, case: Case, suitable: bool | None) -> SaleFac
 
 
 class Verifier:
-    def __init__(self, rulebook: Rulebook, analyzer: MorphemeAnalyzer) -> None:
+    def __init__(
+        self, rulebook: Rulebook, analyzer: MorphemeAnalyzer, similarity: Similarity | None = None
+    ) -> None:
         self.rulebook = rulebook
         self.analyzer = analyzer
+        self.similarity = similarity
         self.index = ConceptIndex(rulebook.concepts)
         self._orders = {item.id: item.order for item in rulebook.items}
 
@@ -87,18 +91,17 @@ class Verifier:
             dialogue,
             FactChecker(rulebook, evaluator, case.product, attributes),
             self._orders,
+            self.similarity,
+            rulebook.confidence_threshold,
         )
 
         applicable = [item for item in rulebook.items if item.applies.holds(facts)]
-        judged: dict[str, tuple[list[Statement], list[Statement]]] = {}
-        for rule in applicable:
-            statements = judge.statements(rule)
-            judged[rule.id] = (statements, [])
-        covered_at = {item_id: [s.segment for s in statements] for item_id, (statements, _) in judged.items()}
+        said = {rule.id: judge.statements(rule) for rule in applicable}
+        covered_at = {item_id: [s.segment for s in statements] for item_id, statements in said.items()}
         items: list[ItemResult] = []
         wrong: dict[str, list[Statement]] = {}
         for rule in applicable:
-            result, errors = judge.judge(rule, covered_at)
+            result, errors = judge.judge(rule, said[rule.id], covered_at)
             items.append(result)
             if errors:
                 wrong[rule.id] = errors

@@ -13,17 +13,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wanjeon.rulebook.model import Cue, ItemRule
+from wanjeon.rulebook.model import Concept, Cue, ItemRule, Polarity
 from wanjeon.transcript.model import Speaker
 from wanjeon.verification.conversation import Conversation, Segment, Sentence
 from wanjeon.verification.cues import CueEvaluator, CueHit
 from wanjeon.verification.dialogue import Dialogue
 from wanjeon.verification.facts import FactChecker, FactResult
+from wanjeon.verification.fuzzy import Similarity, jamo
 from wanjeon.verification.report import Evidence, ItemResult, ItemStatus, Span
 
 UNATTRIBUTED_FACTOR = 0.85
 READBACK_FACTOR = 0.95
 WHOLE_TURN_FACTOR = 0.92
+APPROXIMATE_FACTOR = 0.7
+APPROXIMATE_MIN = 90.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,9 +62,13 @@ class ItemJudge:
         dialogue: Dialogue,
         facts: FactChecker,
         orders: dict[str, int],
+        similarity: Similarity | None = None,
+        threshold: float = 0.6,
     ) -> None:
         self.conv = conv
         self._orders = orders
+        self.similarity = similarity
+        self.threshold = threshold
         self.evaluator = evaluator
         self.dialogue = dialogue
         self.facts = facts
@@ -116,8 +123,14 @@ class ItemJudge:
             method += " (speaker unattributed)"
         return True, Statement(hit, self.facts.check(rule.facts, hit), method, confidence)
 
-    def judge(self, rule: ItemRule, covered_at: dict[str, list[int]]) -> tuple[ItemResult, list[Statement]]:
-        statements = self.statements(rule)
+    def judge(
+        self, rule: ItemRule, statements: list[Statement], covered_at: dict[str, list[int]]
+    ) -> tuple[ItemResult, list[Statement]]:
+        """The item's result from its ``statements`` (see ``statements``), and the
+        wrong statements that stand uncorrected (each one is misinformation)."""
+        if not statements:
+            approximate = self.approximate(rule)
+            statements = [approximate] if approximate else []
         wrong = self._uncorrected_errors(statements)
         if statements:
             chosen = wrong if wrong else [s for s in statements if s.fact is None or s.fact.correct]
@@ -165,6 +178,52 @@ class ItemJudge:
             if self.dialogue.response_after(statement.segment).confirms:
                 return True
         return False
+
+    def approximate(self, rule: ItemRule) -> Statement | None:
+        """A cue completed by approximate (jamo) matching, for an item otherwise missing.
+
+        Only terms of three syllables or more are compared, and only cues without a
+        polarity or fact to check: an approximate word cannot carry those safely.
+        """
+        if self.similarity is None or rule.facts:
+            return None
+        concepts = self.evaluator.rulebook.concepts
+        for cue in sorted(rule.cues, key=lambda c: -c.weight):
+            if cue.polarity is not Polarity.ANY:
+                continue
+            for segment in self.conv.segments:
+                if not segment.is_agent_side:
+                    continue
+                for sentence in segment.sentences:
+                    found = self._approximate_terms(sentence, cue, concepts)
+                    if found:
+                        hit = CueHit(cue, sentence, (), None, False)
+                        note = "approximate match of " + ", ".join(found)
+                        confidence = min(cue.weight * APPROXIMATE_FACTOR, self.threshold - 0.05)
+                        return Statement(hit, None, f"approximate jamo match (rapidfuzz): {note}", confidence)
+        return None
+
+    def _approximate_terms(self, sentence: Sentence, cue: Cue, concepts: dict[str, Concept]) -> list[str]:
+        assert self.similarity is not None
+        text = jamo(sentence.key.text)
+        found: list[str] = []
+        for name in cue.concepts:
+            if name in sentence.concepts:
+                continue
+            best = next(
+                (
+                    term.text
+                    for term in concepts[name].terms
+                    if term.pattern is None
+                    and len(term.key) >= 3
+                    and self.similarity.partial(jamo(term.key), text) >= APPROXIMATE_MIN
+                ),
+                None,
+            )
+            if best is None:
+                return []
+            found.append(best)
+        return found
 
     def _missing(self, rule: ItemRule, covered_at: dict[str, list[int]]) -> ItemResult:
         nearest, score, note = self._nearest(rule)

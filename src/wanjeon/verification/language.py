@@ -69,9 +69,14 @@ def clauses(morphemes: list[Morpheme]) -> list[Clause]:
     negators: list[Morpheme] = []
     start_char = morphemes[0].start if morphemes else 0
     for i, m in enumerate(morphemes):
-        if (m.form, m.tag) in _NEGATOR_FORMS:
-            negators.append(m)
         nxt = morphemes[i + 1] if i + 1 < len(morphemes) else None
+        if (m.form, m.tag) in _NEGATOR_FORMS and (
+            m.tag != "MAG"
+            or m.form == "없이"
+            or (nxt is not None and nxt.tag.startswith(("V", "XSV", "XSA")))
+        ):
+            # 안/못 negate only a following predicate; "안쩡추구형" misread as 안 + noun is not negation.
+            negators.append(m)
         boundary = m.tag in ("EF", "SF") or (
             m.tag == "EC"
             and m.form not in _QUOTATIVE
