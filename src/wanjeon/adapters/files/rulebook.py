@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from wanjeon.consultation.model import Category, InvestorType, Kind
 from wanjeon.errors import RulebookError
@@ -40,7 +40,6 @@ from wanjeon.rulebook.model import (
 from wanjeon.verification.text import flatten, key_of
 
 BUILTIN = "builtin"
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 class _Strict(BaseModel):
@@ -48,6 +47,8 @@ class _Strict(BaseModel):
 
 
 TermList = list[str]
+#: Ids are stable API (formats.md): lower_snake_case.
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 
 
 class CueSchema(_Strict):
@@ -66,7 +67,7 @@ class FactSchema(_Strict):
 
 
 class ItemSchema(_Strict):
-    id: str
+    id: RuleId
     title: str
     severity: Severity
     confirm: bool = False
@@ -76,16 +77,9 @@ class ItemSchema(_Strict):
     cues: list[CueSchema] = Field(min_length=1)
     facts: list[FactSchema] = Field(default_factory=list)
 
-    @field_validator("id")
-    @classmethod
-    def _id_format(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise ValueError("ids are lower_snake_case")
-        return value
-
 
 class ViolationSchema(_Strict):
-    id: str
+    id: RuleId
     principle: Literal[
         "suitability",
         "appropriateness",
@@ -101,13 +95,6 @@ class ViolationSchema(_Strict):
     patterns: list[CueSchema] = Field(default_factory=list)
     answers: list[CueSchema] = Field(default_factory=list)
     disclosure: list[CueSchema] = Field(default_factory=list)
-
-    @field_validator("id")
-    @classmethod
-    def _id_format(cls, value: str) -> str:
-        if not _ID.match(value):
-            raise ValueError("ids are lower_snake_case")
-        return value
 
 
 class VerdictLevel(_Strict):
