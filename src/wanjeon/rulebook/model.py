@@ -54,7 +54,7 @@ class Concept:
 
 @dataclass(frozen=True, slots=True)
 class Cue:
-    """Concepts that must all occur in one sentence for the cue to fire.
+    """Concepts that must all occur in one sentence for the cue to fire, and none of ``unless``.
 
     ``hedged``: True requires a hedge word (거의, 웬만하면), False forbids one,
     None ignores hedges. ``weight`` is the confidence the cue gives on its own.
@@ -66,6 +66,7 @@ class Cue:
     mood: Mood = Mood.ANY
     hedged: bool | None = None
     label: str = ""
+    unless: tuple[str, ...] = ()
 
 
 class FactCheck(StrEnum):
@@ -95,6 +96,9 @@ class ItemRule:
     cues: tuple[Cue, ...]
     facts: tuple[Fact, ...] = ()
     order: int = 0
+    #: whether covering this item marks what the conversation is about (false for
+    #: items conveyed all over a consultation, like the product overview)
+    topic: bool = True
 
 
 class ViolationKind(StrEnum):
@@ -132,6 +136,7 @@ class Lexicon:
     """Dialogue signals, as concept names defined in ``Rulebook.concepts``."""
 
     affirmation: str
+    deferral: str
     refusal: str
     confusion: str
     reexplain: str
@@ -153,6 +158,8 @@ class Rulebook:
     violations: tuple[ViolationRule, ...]
     verdict: VerdictPolicy
     sources: dict[str, str] = field(default_factory=dict)
+    #: concepts whose words hide the shorter terms inside them (해약환급금 is not 해약 + 환급금)
+    compounds: frozenset[str] = frozenset()
 
     def item(self, item_id: str) -> ItemRule:
         return next(i for i in self.items if i.id == item_id)

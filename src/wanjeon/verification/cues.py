@@ -104,7 +104,7 @@ class CueEvaluator:
         return all(c in sentence.concepts for c in cue.concepts)
 
     def match(self, sentence: Sentence, cue: Cue) -> CueHit | None:
-        if not self.present(sentence, cue):
+        if not self.present(sentence, cue) or any(c in sentence.concepts for c in cue.unless):
             return None
         if cue.mood is Mood.STATEMENT and sentence.is_question:
             return None

@@ -19,6 +19,7 @@ class Reply(StrEnum):
     ACKNOWLEDGE = "acknowledge"  # a non-negative statement: restating, agreeing in substance
     CONFUSION = "confusion"
     REFUSAL = "refusal"
+    DEFERRAL = "deferral"  # "그건 나중에 볼게요": the customer waves the explanation off
     QUESTION = "question"
     NONE = "none"
 
@@ -57,6 +58,8 @@ class Dialogue:
         lex = self.lexicon
         if lex.confusion in segment.concepts:
             return Reply.CONFUSION
+        if lex.deferral in segment.concepts:
+            return Reply.DEFERRAL
         if lex.refusal in segment.concepts and lex.affirmation not in segment.concepts:
             return Reply.REFUSAL
         last = segment.sentences[-1] if segment.sentences else None
@@ -91,7 +94,7 @@ class Dialogue:
                 if confusion is not None and not self._reexplained(confusion, seg.index):
                     return Response(Reply.CONFUSION, confusion)
                 return Response(reply, seg, after_question=deferred)
-            if reply is Reply.REFUSAL:
+            if reply in (Reply.REFUSAL, Reply.DEFERRAL):
                 return Response(reply, seg)
             if reply is Reply.CONFUSION and confusion is None:
                 confusion = seg

@@ -65,7 +65,7 @@ class Verifier:
         self.rulebook = rulebook
         self.analyzer = analyzer
         self.similarity = similarity
-        self.index = ConceptIndex(rulebook.concepts)
+        self.index = ConceptIndex(rulebook.concepts, rulebook.compounds)
         self._orders = {item.id: item.order for item in rulebook.items}
 
     def required_items(self, case: Case) -> list[str]:
@@ -106,7 +106,10 @@ class Verifier:
             if errors:
                 wrong[rule.id] = errors
         items_at: dict[int, set[str]] = {}
+        topics = {rule.id for rule in applicable if rule.topic}
         for item_id, segs in covered_at.items():
+            if item_id not in topics:
+                continue
             for seg in segs:
                 items_at.setdefault(seg, set()).add(item_id)
 

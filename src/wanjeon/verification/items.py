@@ -170,14 +170,18 @@ class ItemJudge:
         return [s for s in wrong if s.segment > last_right]
 
     def _confirmed(self, rule: ItemRule, chosen: list[Statement]) -> bool | None:
+        """Whether the customer affirmed the item once it had been explained.
+
+        The customer's answer that counts is the one after the agent's *last*
+        explanation of the item (a passing mention earlier does not stand in for
+        it), or an affirmed read-back question.
+        """
         if not rule.confirm:
             return None
-        for statement in chosen:
-            if statement.method.startswith("read-back"):
-                return True
-            if self.dialogue.response_after(statement.segment).confirms:
-                return True
-        return False
+        if any(s.method.startswith("read-back") for s in chosen):
+            return True
+        last = max(s.segment for s in chosen)
+        return self.dialogue.response_after(last).confirms
 
     def approximate(self, rule: ItemRule) -> Statement | None:
         """A cue completed by approximate (jamo) matching, for an item otherwise missing.

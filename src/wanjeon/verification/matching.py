@@ -26,7 +26,8 @@ class ConceptMatch:
 
 
 class ConceptIndex:
-    def __init__(self, concepts: dict[str, Concept]) -> None:
+    def __init__(self, concepts: dict[str, Concept], compounds: frozenset[str] = frozenset()) -> None:
+        self._compounds = compounds
         self._literal: dict[str, list[tuple[str, str]]] = defaultdict(list)
         self._regex: list[tuple[re.Pattern[str], str, str]] = []
         for concept in concepts.values():
@@ -58,7 +59,7 @@ class ConceptIndex:
                 entries = literal.get(key[start : start + length])
                 if entries:
                     spans.append((start, start + length, entries))
-        for start, end, entries in _longest(spans):
+        for start, end, entries in _unshadowed(spans, self._compounds):
             for concept, text in entries:
                 found[concept].append(ConceptMatch(concept, start, end, text))
         for (pattern, concept, text), hint in zip(self._regex, self._regex_hints, strict=True):
@@ -70,18 +71,20 @@ class ConceptIndex:
         return found
 
 
-def _longest(
-    spans: list[tuple[int, int, list[tuple[str, str]]]],
+def _unshadowed(
+    spans: list[tuple[int, int, list[tuple[str, str]]]], compounds: frozenset[str]
 ) -> list[tuple[int, int, list[tuple[str, str]]]]:
-    """Drop literal matches lying inside a longer one: 해약 and 환급금 are not two
-    concepts when the word said is 해약환급금, as a tokenizer would read it."""
-    kept: list[tuple[int, int, list[tuple[str, str]]]] = []
-    for span in sorted(spans, key=lambda s: s[0] - s[1]):
-        start, end, _ = span
-        if any(k[0] <= start and end <= k[1] and k[1] - k[0] > end - start for k in kept):
-            continue
-        kept.append(span)
-    return kept
+    """Drop matches lying inside a longer match of a *compound* concept: 해약 and 환급금
+    are not two concepts when the word said is 해약환급금, nor is 예금 a deposit when
+    the word is 예금자보호. Which concepts are compounds is the rulebook's call."""
+    shadows = [(a, b) for a, b, entries in spans if any(concept in compounds for concept, _ in entries)]
+    if not shadows:
+        return spans
+    return [
+        span
+        for span in spans
+        if not any(a <= span[0] and span[1] <= b and b - a > span[1] - span[0] for a, b in shadows)
+    ]
 
 
 def _literal_hint(pattern: str) -> str:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from wanjeon.consultation.model import SaleContext
 from wanjeon.rulebook.applicability import SaleFacts
-from wanjeon.rulebook.model import Cue, Rulebook, ViolationKind, ViolationRule
+from wanjeon.rulebook.model import Cue, Polarity, Rulebook, ViolationKind, ViolationRule
 from wanjeon.verification.conversation import Conversation, Segment, Sentence
 from wanjeon.verification.cues import CueEvaluator, CueHit
 from wanjeon.verification.dialogue import Dialogue
-from wanjeon.verification.items import Statement, evidence
+from wanjeon.verification.items import WHOLE_TURN_FACTOR, Statement, evidence
 from wanjeon.verification.report import Evidence, ViolationResult
 
 
@@ -80,21 +80,27 @@ class ViolationFinder:
         )
 
     def _patterns(self, rule: ViolationRule) -> list[ViolationResult]:
+        """Agent sentences that say the prohibited thing; when a turn spreads it over
+        sentences ("오늘 서명하시는 분까지만이에요. … 지금 하시는 게 이득이에요"), the
+        whole turn, for cues that need no polarity, at a lower confidence."""
         out: dict[int, ViolationResult] = {}
         for segment in self.conv.segments:
             if not segment.is_agent_side:
                 continue
-            for sentence in segment.sentences:
-                hit = self._first_hit(sentence, rule.patterns)
-                if hit is not None and segment.index not in out:
-                    label = hit.cue.label or "pattern"
-                    out[segment.index] = self._result(
-                        rule,
-                        segment,
-                        matched=hit.matched,
-                        confidence=hit.confidence,
-                        method=f"{hit.method}: {label}",
-                    )
+            hit = next((h for s in segment.sentences if (h := self._first_hit(s, rule.patterns))), None)
+            factor = 1.0
+            if hit is None and len(segment.sentences) > 1:
+                spread = tuple(c for c in rule.patterns if c.polarity is Polarity.ANY)
+                hit, factor = self._first_hit(segment.whole, spread), WHOLE_TURN_FACTOR
+            if hit is not None:
+                label = hit.cue.label or "pattern"
+                out[segment.index] = self._result(
+                    rule,
+                    segment,
+                    matched=hit.matched,
+                    confidence=hit.confidence * factor,
+                    method=f"{hit.method}: {label}" + (" (across the turn)" if factor < 1 else ""),
+                )
         for segment, hit, question in self._agreements(rule):
             if segment.index not in out:
                 out[segment.index] = self._result(

@@ -58,6 +58,7 @@ class CueSchema(_Strict):
     mood: Mood = Mood.ANY
     hedged: bool | None = None
     label: str = ""
+    unless: list[str] = Field(default_factory=list)
 
 
 class FactSchema(_Strict):
@@ -76,6 +77,7 @@ class ItemSchema(_Strict):
     applies: dict[str, Any] = Field(default_factory=dict)
     cues: list[CueSchema] = Field(min_length=1)
     facts: list[FactSchema] = Field(default_factory=list)
+    topic: bool = True
 
 
 class ViolationSchema(_Strict):
@@ -111,6 +113,7 @@ class VerdictSchema(_Strict):
 
 class LexiconSchema(_Strict):
     affirmation: str
+    deferral: str
     refusal: str
     confusion: str
     reexplain: str
@@ -131,6 +134,7 @@ class RulebookSchema(_Strict):
     items: list[ItemSchema]
     violations: list[ViolationSchema]
     verdict: VerdictSchema
+    compounds: list[str] = Field(default_factory=list)
 
     @field_validator("suitability_matrix")
     @classmethod
@@ -299,7 +303,8 @@ class _Builder:
                 name = f"{where}.all[{g}]"
                 self.concepts[name] = Concept(name, tuple(self._term(t, name) for t in group))
                 names.append(name)
-        return Cue(tuple(names), cue.weight, cue.polarity, cue.mood, cue.hedged, cue.label)
+        unless = self._known(cue.unless, f"{where}.unless")
+        return Cue(tuple(names), cue.weight, cue.polarity, cue.mood, cue.hedged, cue.label, tuple(unless))
 
     def _condition(self, spec: Any, where: str) -> Condition:
         if not isinstance(spec, dict):
@@ -384,6 +389,7 @@ class _Builder:
                     tuple(self._cue(c, f"{where}.cues[{i}]") for i, c in enumerate(item.cues)),
                     self._facts(item.facts, f"{where}.facts"),
                     item.order,
+                    item.topic,
                 )
             )
         violations = []
@@ -428,7 +434,14 @@ class _Builder:
             tuple(violations),
             verdict,
             dict(s.sources),
+            frozenset(self._known(s.compounds, "compounds")),
         )
+
+    def _known(self, names: list[str], where: str) -> list[str]:
+        for i, name in enumerate(names):
+            if name not in self.concepts:
+                raise RulebookError(self.source, f"{where}[{i}]", f"unknown concept {name!r}")
+        return names
 
     def _check_source(self, source: str, where: str) -> None:
         if source not in self.schema.sources and len(source) < 8:
