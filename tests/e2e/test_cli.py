@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -116,10 +117,23 @@ def test_eval_ends_with_the_headline_numbers() -> None:
     assert "should-fail judged pass: 0" in last and "item sets exact 30/30" in last
 
 
-def test_demo_verifies_the_bundled_consultations() -> None:
-    result = wanjeon("demo", "--no-color")
+def test_samples_verifies_the_bundled_consultations() -> None:
+    result = wanjeon("samples", "--no-color")
     assert result.returncode == 0, result.stderr
     assert "PASS" in result.stdout and "FAIL" in result.stdout and "REVIEW" in result.stdout
+
+
+def test_demo_seeds_accounts_for_every_role_and_a_dozen_verified_consultations(tmp_path: Path) -> None:
+    env = {**os.environ, "WANJEON_DATA_DIR": str(tmp_path / "data")}
+    first = subprocess.run([sys.executable, "-m", "wanjeon", "demo", "--no-serve"], capture_output=True, text=True,
+                           timeout=300, check=False, env=env)
+    assert first.returncode == 0, first.stderr
+    for role in ("seller", "reviewer", "auditor", "admin"):
+        assert f" {role} " in first.stdout
+    assert "14 consultations" in first.stdout
+    again = subprocess.run([sys.executable, "-m", "wanjeon", "demo", "--no-serve"], capture_output=True, text=True,
+                           timeout=300, check=False, env=env)
+    assert again.returncode == 0 and "14 consultations" in again.stdout
 
 
 def test_a_bank_rulebook_that_does_not_validate_exits_2(tmp_path: Path, files: dict[str, Path]) -> None:

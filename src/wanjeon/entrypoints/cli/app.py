@@ -58,12 +58,13 @@ def main_options(
 
 
 def _register() -> None:
-    from wanjeon.entrypoints.cli import demo, evaluate, rulebook, verify
+    from wanjeon.entrypoints.cli import evaluate, rulebook, samples, service, verify
 
     verify.register(app)
     evaluate.register(app)
     rulebook.register(app)
-    demo.register(app)
+    samples.register(app)
+    service.register(app)
 
 
 _register()

@@ -1,4 +1,4 @@
-"""``wanjeon demo``: the product on its embedded defaults with bundled consultations.
+"""``wanjeon samples``: the engine alone on the bundled sample consultations, no service.
 
 No configuration, no files of your own: the built-in rulebook judges a handful of
 sample consultations (a complete sale, a guarantee agreed to, pressure on the
@@ -9,14 +9,8 @@ reviewer would see.
 from __future__ import annotations
 
 import sys
-from importlib import resources
-from pathlib import Path
 
 import typer
-
-
-def demo_cases_dir() -> Path:
-    return Path(str(resources.files("wanjeon.demo").joinpath("cases")))
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +18,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @reports_input_errors
-    def demo(
+    def samples(
         color: bool | None = typer.Option(
             None, "--color/--no-color", help="Colour output (default: on a tty)."
         ),
@@ -32,6 +26,7 @@ def register(app: typer.Typer) -> None:
         """Verify the bundled sample consultations and print their reports."""
         from wanjeon.adapters.files import list_case_files, load_case
         from wanjeon.bootstrap import build_verifier
+        from wanjeon.demo.seed import demo_cases_dir
         from wanjeon.entrypoints.cli.render import render_report
 
         verifier = build_verifier()

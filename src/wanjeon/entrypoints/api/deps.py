@@ -1,0 +1,44 @@
+"""FastAPI dependencies as ``Annotated`` aliases (the FastAPI template's habit)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from wanjeon.accounts.model import Principal
+from wanjeon.adapters.auth.tokens import Unauthenticated
+from wanjeon.bootstrap import Container
+from wanjeon.consultation.services import Services
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="A token from POST /api/v1/auth/token, the bank's identity provider, or a service token",
+)
+
+
+def get_principal(
+    container: ContainerDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("an Authorization: Bearer token is required")
+    return container.authenticate(credentials.credentials)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_services(container: ContainerDep) -> Services:
+    return container.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]

@@ -1,0 +1,83 @@
+"""RFC 9457 problem details: every error leaves the API as ``application/problem+json``.
+
+Domain errors are mapped to status codes here, in one place; a ``detail`` names
+the field and the reason, and ``errors`` lists every invalid field for 422.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from wanjeon.accounts.policy import Forbidden
+from wanjeon.adapters.auth.tokens import Unauthenticated
+from wanjeon.consultation.lifecycle import IllegalTransition
+from wanjeon.consultation.ports import AlreadyExists, ConcurrentUpdate
+from wanjeon.consultation.services import NotFound, Unprocessable
+from wanjeon.errors import InputError, WanjeonError
+from wanjeon.recording.storage import IntegrityError, ObjectMissing, ObjectTooLarge
+
+PROBLEM = "application/problem+json"
+BASE = "https://wanjeon.dev/problems/"
+
+
+def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> JSONResponse:
+    body = {"type": BASE + kind, "title": title, "status": status, "detail": detail, **extra}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+class UnsupportedMedia(WanjeonError):
+    """A body whose content is not what the route accepts (HTTP 415)."""
+
+
+_MAP: list[tuple[type[Exception], int, str, str]] = [
+    (Unauthenticated, 401, "Not authenticated", "unauthenticated"),
+    (NotFound, 404, "Not found", "not-found"),
+    (IllegalTransition, 409, "Not allowed in this state", "illegal-transition"),
+    (ConcurrentUpdate, 409, "Changed by someone else", "concurrent-update"),
+    (AlreadyExists, 409, "Already exists", "already-exists"),
+    (ObjectTooLarge, 413, "Too large", "too-large"),
+    (UnsupportedMedia, 415, "Unsupported media type", "unsupported-media-type"),
+    (InputError, 422, "Invalid input", "invalid-input"),
+    (Unprocessable, 409, "Cannot do that yet", "unprocessable"),
+    (IntegrityError, 500, "Stored object failed its integrity check", "integrity"),
+    (ObjectMissing, 500, "Stored object is missing", "object-missing"),
+]
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
+        if exc.hide:
+            return problem(404, "Not found", "no such resource", "not-found")
+        return problem(403, "Forbidden", str(exc), "forbidden")
+
+    @app.exception_handler(WanjeonError)
+    async def domain(_: Request, exc: WanjeonError) -> JSONResponse:
+        for cls, status, title, kind in _MAP:
+            if isinstance(exc, cls):
+                extra: dict[str, Any] = {}
+                if isinstance(exc, InputError):
+                    extra = {"errors": [{"field": exc.field, "reason": exc.reason}]}
+                return problem(status, title, str(exc), kind, **extra)
+        return problem(500, "Internal error", str(exc), "internal")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"] if p != "body"), "reason": e["msg"]}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "", "reason": "invalid request"}
+        return problem(
+            422, "Invalid input", f"{first['field']}: {first['reason']}", "invalid-input", errors=errors
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem(exc.status_code, str(exc.detail), str(exc.detail), f"http-{exc.status_code}")

@@ -1,0 +1,45 @@
+"""Liveness, readiness (the database and the object store answer) and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from wanjeon.entrypoints.api.deps import ContainerDep
+from wanjeon.entrypoints.api.problems import problem
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", response_model=None)
+def readyz(container: ContainerDep) -> Any:
+    checks: dict[str, str] = {}
+    try:
+        with container.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    try:
+        container.services.objects.exists("readyz-probe")
+        checks["objects"] = "ok"
+    except Exception as exc:
+        checks["objects"] = f"unreachable: {type(exc).__name__}"
+    if all(v == "ok" for v in checks.values()):
+        return {"status": "ready", "checks": checks}
+    return problem(
+        503, "Not ready", "; ".join(f"{k}: {v}" for k, v in checks.items()), "not-ready", checks=checks
+    )
+
+
+@router.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
