@@ -125,14 +125,26 @@ def test_samples_verifies_the_bundled_consultations() -> None:
 
 def test_demo_seeds_accounts_for_every_role_and_a_dozen_verified_consultations(tmp_path: Path) -> None:
     env = {**os.environ, "WANJEON_DATA_DIR": str(tmp_path / "data")}
-    first = subprocess.run([sys.executable, "-m", "wanjeon", "demo", "--no-serve"], capture_output=True, text=True,
-                           timeout=300, check=False, env=env)
+    first = subprocess.run(
+        [sys.executable, "-m", "wanjeon", "demo", "--no-serve"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
     assert first.returncode == 0, first.stderr
     for role in ("seller", "reviewer", "auditor", "admin"):
         assert f" {role} " in first.stdout
     assert "14 consultations" in first.stdout
-    again = subprocess.run([sys.executable, "-m", "wanjeon", "demo", "--no-serve"], capture_output=True, text=True,
-                           timeout=300, check=False, env=env)
+    again = subprocess.run(
+        [sys.executable, "-m", "wanjeon", "demo", "--no-serve"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env=env,
+    )
     assert again.returncode == 0 and "14 consultations" in again.stdout
 
 

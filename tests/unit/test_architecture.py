@@ -8,7 +8,17 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "wanjeon"
-DOMAIN = ["consultation", "transcript", "rulebook", "verification", "evaluation"]
+DOMAIN = [
+    "consultation",
+    "transcript",
+    "rulebook",
+    "verification",
+    "evaluation",
+    "recording",
+    "accounts",
+    "audit",
+    "privacy",
+]
 FORBIDDEN = {
     "fastapi",
     "sqlalchemy",

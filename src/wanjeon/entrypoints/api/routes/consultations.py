@@ -28,6 +28,7 @@ from wanjeon.entrypoints.api.schemas import (
 )
 from wanjeon.errors import InputError
 from wanjeon.privacy.masking import mask_report_dict
+from wanjeon.recording.storage import ObjectTooLarge
 
 router = APIRouter(prefix="/api/v1/consultations", tags=["consultations"])
 
@@ -87,6 +88,9 @@ async def upload_recording(
     container: ContainerDep,
 ) -> Response:
     limit = container.settings.max_upload_mb * 1024 * 1024
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise ObjectTooLarge(file.filename or "recording", limit)
     head = await file.read(64)
     kind = audio_type(head)
     if kind is None:
