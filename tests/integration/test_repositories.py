@@ -74,7 +74,7 @@ def postgres_admin() -> Iterator[Engine]:
             pass
     except OperationalError as exc:
         engine.dispose()
-        reason = f"PostgreSQL at 127.0.0.1:5432/test is unreachable: {exc.orig}"
+        reason = f"PostgreSQL at {engine.url.render_as_string()} is unreachable: {exc.orig}"
         if os.environ.get("CI") == "true":
             pytest.fail(f"{reason}; CI must run the PostgreSQL tests")
         pytest.skip(reason)

@@ -496,6 +496,15 @@ class StorageContract:
         assert get(new_uow, "k1").status is Status.CREATED
 
 
+def test_the_db_package_exports_exactly_its_documented_names() -> None:
+    import wanjeon.adapters.db as db
+
+    assert db.__all__ == sorted(db.__all__)
+    assert all(getattr(db, name) is not None for name in db.__all__)
+    with pytest.raises(AttributeError):
+        _ = db.NotAName
+
+
 class TestMemoryUnitOfWork(StorageContract):
     @pytest.fixture
     def new_uow(self) -> NewUow:

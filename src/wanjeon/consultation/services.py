@@ -285,6 +285,24 @@ def load_transcript(s: Services, ref: StoredRef) -> Transcript:
     )
 
 
+def read_transcript(s: Services, who: Principal, consultation_id: str) -> Transcript:
+    with s.uow() as uow:
+        consultation = _load(uow, who, Action.READ_REPORT, consultation_id)
+    if consultation.transcript is None:
+        raise NotFound("transcript of consultation", consultation_id)
+    transcript = load_transcript(s, consultation.transcript)
+    s.audit.append(actor=who.subject, action="transcript.read", target=f"consultation:{consultation_id}")
+    return transcript
+
+
+def verification_history(s: Services, who: Principal, consultation_id: str) -> list[VerificationRecord]:
+    with s.uow() as uow:
+        _load(uow, who, Action.READ_REPORT, consultation_id)
+        records = uow.verifications.history(consultation_id)
+    s.audit.append(actor=who.subject, action="report.list", target=f"consultation:{consultation_id}")
+    return records
+
+
 def verify_consultation(s: Services, who: Principal, consultation_id: str) -> VerificationRecord:
     with s.uow() as uow:
         consultation = _load(uow, who, Action.VERIFY, consultation_id)

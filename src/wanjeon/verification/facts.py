@@ -16,13 +16,29 @@ from typing import Any
 from wanjeon.consultation.model import Product
 from wanjeon.rulebook.model import Fact, FactCheck, Rulebook
 from wanjeon.verification.cues import CueEvaluator, CueHit
-from wanjeon.verification.text import flatten
+from wanjeon.verification.text import flatten, parse_sino
 
 _GRADE = re.compile(flatten(r"(\d)등급(?!까지|부터|이상|이하|이내|상품까지)"))
 _PERIOD = re.compile(flatten(r"(?<!영업)(?<!\d)(\d+)(일|주)(?!째)"))
 _BUSINESS_DAYS = re.compile(flatten(r"(\d+)영업일"))
 _LIMIT_AFTER = re.compile(flatten(r"(\d{6,})원?(?:까지|한도|이하|내에서)"))
 _LIMIT_BEFORE = re.compile(flatten(r"(?:최고|최대|한도)(?:는|가|로)?(\d{6,})"))
+
+
+# "오천까지 돼요": a limit said in units of 만원, the way people talk about deposits.
+_COLLOQUIAL_DIGITS = re.compile(flatten(r"(?<![\d.])(\d{1,5})(?:까지|한도)"))
+_COLLOQUIAL_WORDS = re.compile(flatten("([영공일이삼사오육칠팔구십백천만억]+)(?:까지|한도)"))
+
+
+def _colloquial_limits(key: str) -> set[int]:
+    found = {int(n) * 10_000 for n in _COLLOQUIAL_DIGITS.findall(key)}
+    for run in _COLLOQUIAL_WORDS.findall(key):
+        value = parse_sino(run)
+        if value is not None and 0 < value < 1_000_000:
+            found.add(int(value) * 10_000)
+        elif value is not None and value >= 10**8:
+            found.add(int(value))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +152,7 @@ class FactChecker:
             return None
         key = hit.sentence.key.text
         stated = {int(a) for a in _LIMIT_AFTER.findall(key)} | {int(a) for a in _LIMIT_BEFORE.findall(key)}
+        stated |= _colloquial_limits(key)
         if not stated:
             return None
         if int(limit) in stated:

@@ -131,7 +131,7 @@ class ItemJudge:
         if not statements:
             approximate = self.approximate(rule)
             statements = [approximate] if approximate else []
-        wrong = self._uncorrected_errors(statements)
+        wrong = self._uncorrected_errors(rule, statements)
         if statements:
             chosen = wrong if wrong else [s for s in statements if s.fact is None or s.fact.correct]
             status = ItemStatus.INCORRECT if wrong else ItemStatus.COVERED
@@ -160,14 +160,25 @@ class ItemJudge:
             return result, wrong
         return self._missing(rule, covered_at), []
 
-    def _uncorrected_errors(self, statements: list[Statement]) -> list[Statement]:
+    def _uncorrected_errors(self, rule: ItemRule, statements: list[Statement]) -> list[Statement]:
+        """Wrong statements that nothing corrects: not a right one later, not a right one in
+        the same segment (a qualification), and not the rest of the same turn ("칠 일 안에…
+        아, 죄송해요, 보험은 십오 일 안에")."""
         wrong = [s for s in statements if s.fact is not None and not s.fact.correct]
         if not wrong:
             return []
         right_segments = {s.segment for s in statements if s.fact is not None and s.fact.correct}
-        wrong = [s for s in wrong if s.segment not in right_segments]
+        wrong = [s for s in wrong if s.segment not in right_segments and not self._turn_corrects(rule, s)]
         last_right = max(right_segments, default=-1)
         return [s for s in wrong if s.segment > last_right]
+
+    def _turn_corrects(self, rule: ItemRule, statement: Statement) -> bool:
+        whole = self.conv.segments[statement.segment].whole
+        if whole is statement.hit.sentence:
+            return False
+        turn = CueHit(statement.hit.cue, whole, statement.hit.matches, None, statement.hit.exact)
+        result = self.facts.check(rule.facts, turn)
+        return result is not None and result.correct
 
     def _confirmed(self, rule: ItemRule, chosen: list[Statement]) -> bool | None:
         """Whether the customer affirmed the item once it had been explained.

@@ -8,8 +8,8 @@ vanish, so matching is an exact substring test and stays fast:
 
 - spaces and punctuation are dropped; Latin letters are lower-cased;
 - Hangul syllables are flattened at the jamo level: tense and aspirated initials
-  become plain (ㄲㅋ→ㄱ, ㄸㅌ→ㄷ, ㅃㅍ→ㅂ, ㅆ→ㅅ, ㅉㅊ→ㅈ), ㅐ/ㅔ, ㅒ/ㅖ and
-  ㅙ/ㅚ/ㅞ merge, and tense finals become plain;
+  become plain (ㄲㅋ→ㄱ, ㄸㅌ→ㄷ, ㅃㅍ→ㅂ, ㅆ→ㅅ, ㅉㅊ→ㅈ), ㅐ/ㅔ, ㅒ/ㅖ,
+  ㅙ/ㅚ/ㅞ and ㅟ/ㅣ merge, and tense finals become plain;
 - numbers become digits: sino-Korean numerals followed by a unit (칠일 → 7일,
   구십일 → 90일, 일억 원 → 100000000원), digits with Korean scale words
   (5천만 → 50000000), native day and month words (이틀 → 2일, 석 달 → 3개월).
@@ -31,7 +31,7 @@ _N_T = 28
 # Initial consonant indices: ㄱㄲㄴㄷㄸㄹㅁㅂㅃㅅㅆㅇㅈㅉㅊㅋㅌㅍㅎ
 _L_FLAT = {1: 0, 15: 0, 4: 3, 16: 3, 8: 7, 17: 7, 10: 9, 13: 12, 14: 12}
 # Vowel indices: ㅏㅐㅑㅒㅓㅔㅕㅖㅗㅘㅙㅚㅛㅜㅝㅞㅟㅠㅡㅢㅣ
-_V_FLAT = {1: 5, 3: 7, 10: 15, 11: 15}
+_V_FLAT = {1: 5, 3: 7, 10: 15, 11: 15, 16: 20}  # ㅐ→ㅔ ㅒ→ㅖ ㅙㅚ→ㅞ ㅟ→ㅣ (녹취/녹치)
 # Final indices: (none)ㄱㄲㄳㄴㄵㄶㄷㄹㄺㄻㄼㄽㄾㄿㅀㅁㅂㅄㅅㅆㅇㅈㅊㅋㅌㅍㅎ
 _T_FLAT = {2: 1, 20: 19, 24: 1, 25: 7, 26: 17, 23: 22}
 

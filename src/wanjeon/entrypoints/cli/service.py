@@ -14,6 +14,8 @@ config_app = typer.Typer(
     help="Inspect and validate settings (WANJEON_* variables, WANJEON_CONFIG toml).", no_args_is_help=True
 )
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Local accounts and service tokens.", no_args_is_help=True)
+objects_app = typer.Typer(help="The object store (recordings, transcripts).", no_args_is_help=True)
 
 
 def _settings() -> Settings:
@@ -33,7 +35,14 @@ def _settings() -> Settings:
 
 
 def _serve(host: str, port: int, workers: int) -> None:
+    import logging
+
     import uvicorn
+
+    from wanjeon.privacy.masking import MaskingLogFilter
+
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(MaskingLogFilter())
 
     typer.echo(f"wanjeon serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     uvicorn.run(
@@ -51,6 +60,84 @@ def register(app: typer.Typer) -> None:
 
     app.add_typer(config_app, name="config")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(accounts_app, name="accounts")
+    app.add_typer(objects_app, name="objects")
+
+    @accounts_app.command("create")
+    @reports_input_errors
+    def create_account(
+        username: str = typer.Argument(..., help="Login name."),
+        role: str = typer.Option(..., "--role", help="seller, reviewer, auditor or admin."),
+        branch: str = typer.Option(..., "--branch", help="The branch the account belongs to."),
+        all_branches: bool = typer.Option(False, "--all-branches", help="A reviewer who sees every branch."),
+        password: str = typer.Option(
+            ..., "--password", prompt=True, hide_input=True, confirmation_prompt=True
+        ),
+    ) -> None:
+        """Create a local account (argon2-hashed password)."""
+        from wanjeon.accounts.model import Account, Role, Scope
+        from wanjeon.bootstrap import build_container
+        from wanjeon.errors import InputError
+
+        try:
+            parsed = Role(role)
+        except ValueError:
+            raise InputError("arguments", "--role", "expected seller, reviewer, auditor or admin") from None
+        if len(password) < 10:
+            raise InputError("arguments", "--password", "use at least 10 characters")
+        container = build_container(_settings())
+        container.create_account(
+            Account(username, parsed, branch, scope=Scope.ALL if all_branches else None), password
+        )
+        typer.echo(f"account {username} ({parsed.value}, {branch}) created")
+
+    @accounts_app.command("service-token")
+    @reports_input_errors
+    def service_token(
+        name: str = typer.Argument(..., help="The integration, e.g. recorder-gangnam."),
+        role: str = typer.Option("seller", "--role"),
+        branch: str = typer.Option("본점", "--branch"),
+    ) -> None:
+        """Create a service token for an integration; it is printed once and stored only as a hash."""
+        from wanjeon.accounts.model import Account, Role, Scope
+        from wanjeon.adapters.auth.tokens import hash_service_token, new_service_token
+        from wanjeon.bootstrap import build_container
+
+        container = build_container(_settings())
+        token = new_service_token()
+        account = Account(f"service:{name}", Role(role), branch, scope=Scope.ALL)
+        with container.services.uow() as uow:
+            uow.accounts.add(account, "!service-token-only")
+            uow.accounts.add_service_token(name, hash_service_token(token), account)
+            uow.commit()
+        typer.echo(token)
+
+    @objects_app.command("sweep")
+    @reports_input_errors
+    def sweep(
+        older_than_minutes: int = typer.Option(60, "--older-than-minutes", min=0),
+        dry_run: bool = typer.Option(False, "--dry-run"),
+    ) -> None:
+        """Delete stored objects no consultation references (left by a crash between write and commit)."""
+        from datetime import timedelta
+
+        from wanjeon.adapters.objects.sweep import sweep_orphans
+        from wanjeon.bootstrap import build_container
+
+        container = build_container(_settings())
+        s = container.services
+
+        def referenced(key: str) -> bool:
+            with s.uow() as uow:
+                return uow.consultations.referenced_object(key)
+
+        removed = sweep_orphans(
+            s.objects, referenced, older_than=timedelta(minutes=older_than_minutes), dry_run=dry_run
+        )
+        verb = "would remove" if dry_run else "removed"
+        typer.echo(f"{verb} {len(removed)} unreferenced objects")
+        for key in removed:
+            typer.echo(f"  {key}")
 
     @app.command()
     @reports_input_errors

@@ -156,6 +156,19 @@ async def put_transcript(
     return ConsultationRead.of(services.store_transcript(s, who, consultation_id, transcript))
 
 
+@router.get("/{consultation_id}/transcript")
+def get_transcript(consultation_id: str, who: CurrentPrincipal, s: ServicesDep) -> Response:
+    """The stored transcript (personal data already masked), checked against its sha256."""
+    transcript = services.read_transcript(s, who, consultation_id)
+    return Response(services.transcript_to_json(transcript), media_type="application/json")
+
+
+@router.get("/{consultation_id}/verifications", response_model=list[VerificationRead])
+def verifications(consultation_id: str, who: CurrentPrincipal, s: ServicesDep) -> list[VerificationRead]:
+    """Every verification, oldest first: re-verification with a newer rulebook keeps the old reports."""
+    return [_verification(r) for r in services.verification_history(s, who, consultation_id)]
+
+
 @router.post("/{consultation_id}/verification", response_model=VerificationRead)
 async def verify(
     consultation_id: str, request: Request, who: CurrentPrincipal, s: ServicesDep, container: ContainerDep
