@@ -280,3 +280,18 @@ def test_random_mixtures_of_digits_and_separators_keep_positions_and_mask_once()
             for t, m in zip(text, masked, strict=True)
         )
         assert mask_text(masked) == masked
+
+
+def test_log_arguments_stay_positional_for_formatters_that_unpack_them() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/api/v1/consultations?agent=010-1234-5678", "1.1", 200),
+        None,
+    )
+    assert MaskingLogFilter().filter(record)
+    assert isinstance(record.args, tuple) and len(record.args) == 5
+    assert "010-1234-5678" not in record.getMessage() and record.args[4] == 200

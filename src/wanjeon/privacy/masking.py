@@ -130,13 +130,19 @@ def mask_report_dict(report: dict[str, Any]) -> dict[str, Any]:
 class MaskingLogFilter(logging.Filter):
     """Masks personal data in log messages before any handler writes them.
 
-    Attach it to handlers (``handler.addFilter(MaskingLogFilter())``): the message is
-    formatted once here, masked, and its arguments dropped.
+    Attach it to handlers (``handler.addFilter(MaskingLogFilter())``): the message and
+    each string argument are masked in place.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_text(record.getMessage())
-        record.args = None
+        # Arguments are masked one by one rather than merged into the message, because
+        # formatters such as uvicorn's access log unpack them by position.
+        if isinstance(record.msg, str):
+            record.msg = mask_text(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(mask_text(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: mask_text(v) if isinstance(v, str) else v for k, v in record.args.items()}
         return True
 
 
