@@ -40,7 +40,7 @@ class ConceptIndex:
         for key in self._literal:
             by_first[key[0]].add(len(key))
         self._lengths_by_first = {c: sorted(lengths) for c, lengths in by_first.items()}
-        self._regex_hints = [_literal_hint(p.pattern) for p, _, _ in self._regex]
+        self._regex_hints = [_hints(p.pattern) for p, _, _ in self._regex]
 
     def find(self, key: str) -> dict[str, list[ConceptMatch]]:
         """Every concept present in ``key``, with where each of its terms occurs."""
@@ -63,7 +63,7 @@ class ConceptIndex:
             for concept, text in entries:
                 found[concept].append(ConceptMatch(concept, start, end, text))
         for (pattern, concept, text), hint in zip(self._regex, self._regex_hints, strict=True):
-            if hint and hint not in key:
+            if hint and not any(h in key for h in hint):
                 continue
             for m in pattern.finditer(key):
                 if m.end() > m.start():
@@ -122,3 +122,19 @@ def _literal_hint(pattern: str) -> str:
             run = ""
         i += 1
     return best
+
+
+_LEADING_ALTERNATION = re.compile(r"^\(((?:[\uac00-\ud7a3a-z0-9]+\|)*[\uac00-\ud7a3a-z0-9]+)\)(?![?*{])")
+
+
+def _hints(pattern: str) -> tuple[str, ...]:
+    """Texts of which every match of ``pattern`` contains at least one (empty: no hint).
+
+    A literal run at the top level is one certain hint; a pattern that opens with a
+    group of plain alternatives, such as ``(원금|투자금)…``, needs one of them.
+    """
+    single = _literal_hint(pattern)
+    if single:
+        return (single,)
+    m = _LEADING_ALTERNATION.match(pattern)
+    return tuple(m.group(1).split("|")) if m else ()

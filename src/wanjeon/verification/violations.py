@@ -84,23 +84,26 @@ class ViolationFinder:
         sentences ("오늘 서명하시는 분까지만이에요. … 지금 하시는 게 이득이에요"), the
         whole turn, for cues that need no polarity, at a lower confidence."""
         out: dict[int, ViolationResult] = {}
-        for segment in self.conv.segments:
-            if not segment.is_agent_side:
-                continue
-            hit = next((h for s in segment.sentences if (h := self._first_hit(s, rule.patterns))), None)
-            factor = 1.0
-            if hit is None and len(segment.sentences) > 1:
-                spread = tuple(c for c in rule.patterns if c.polarity is Polarity.ANY)
-                hit, factor = self._first_hit(segment.whole, spread), WHOLE_TURN_FACTOR
-            if hit is not None:
-                label = hit.cue.label or "pattern"
-                out[segment.index] = self._result(
-                    rule,
-                    segment,
-                    matched=hit.matched,
-                    confidence=hit.confidence * factor,
-                    method=f"{hit.method}: {label}" + (" (across the turn)" if factor < 1 else ""),
-                )
+        hits: dict[int, tuple[CueHit, float]] = {}
+        # Only sentences that mention every concept of a cue are tried (the conversation's index).
+        for cue in rule.patterns:
+            for sentence in self.conv.agent_sentences_having(cue.concepts):
+                if sentence.segment not in hits and (hit := self.evaluator.match(sentence, cue)) is not None:
+                    hits[sentence.segment] = (hit, 1.0)
+        for cue in (c for c in rule.patterns if c.polarity is Polarity.ANY):
+            for turn in self.conv.agent_sentences_having(cue.concepts, whole_turns=True):
+                if turn.segment not in hits and (hit := self.evaluator.match(turn, cue)) is not None:
+                    hits[turn.segment] = (hit, WHOLE_TURN_FACTOR)
+        for index in sorted(hits):
+            hit, factor = hits[index]
+            label = hit.cue.label or "pattern"
+            out[index] = self._result(
+                rule,
+                self.conv.segments[index],
+                matched=hit.matched,
+                confidence=hit.confidence * factor,
+                method=f"{hit.method}: {label}" + (" (across the turn)" if factor < 1 else ""),
+            )
         for segment, hit, question in self._agreements(rule):
             if segment.index not in out:
                 out[segment.index] = self._result(
