@@ -20,7 +20,7 @@ from wanjeon.verification.engine import Verifier
 needs_devset = pytest.mark.skipif(not DEVSET.is_dir(), reason="../shared/devset is not beside the project")
 
 
-HELDOUT = [Path(__file__).resolve().parents[1] / name for name in ("heldout", "heldout2")]
+HELDOUT = [Path(__file__).resolve().parents[1] / name for name in ("heldout", "heldout2", "heldout3")]
 
 
 def _evaluate(verifier: Verifier, noise: int | None, directory: Path = DEVSET) -> EvalSummary:

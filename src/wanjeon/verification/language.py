@@ -52,7 +52,7 @@ _NEGATOR_FORMS = {
     ("없이", "MAG"),
 }
 # Quoted content takes the negation of the verb that quotes it (안전하다고 말씀드릴 수 없어요).
-_QUOTATIVE = {"라고", "다고", "이라고", "냐고", "자고", "라는", "다는"}
+_QUOTATIVE = ("라고", "다고", "냐고", "자고", "라는", "다는")
 _QUESTION_ENDINGS = ("나요", "까요", "니까", "가요", "는지요", "냐", "니", "래요", "ᆯ까", "을까", "죠", "지요")
 
 
@@ -79,7 +79,7 @@ def clauses(morphemes: list[Morpheme]) -> list[Clause]:
             negators.append(m)
         boundary = m.tag in ("EF", "SF") or (
             m.tag == "EC"
-            and m.form not in _QUOTATIVE
+            and not m.form.endswith(_QUOTATIVE)
             and nxt is not None
             and nxt.tag not in ("VX", "VCN", "VA")
             and (nxt.form, nxt.tag) not in _NEGATOR_FORMS
