@@ -552,3 +552,28 @@ def test_a_garbled_word_keys_cannot_absorb_is_matched_approximately_and_sent_for
     assert item is not None and item.status.value == "covered"
     assert "approximate" in item.method
     assert item.confidence < verifier.rulebook.confidence_threshold
+
+
+# --- near misses ------------------------------------------------------------------------------------------
+
+
+def test_a_near_miss_no_pattern_confirms_sends_the_sale_to_review_not_pass(verifier: Verifier) -> None:
+    report = verifier.verify(case(product("fund"), dialogue(
+        "직원: 이 펀드는 예금처럼 꼬박꼬박 이자 받는 느낌이에요.",
+    )))
+    assert "deposit_equivalence" not in violation_ids(report)
+    assert [f.violation for f in report.flags] == ["deposit_equivalence"]
+    assert any("possible deposit_equivalence" in reason for reason in report.reasons)
+    assert report.to_dict()["flags"][0]["segment"] == 0
+
+
+def test_a_refund_on_withdrawal_is_not_a_near_miss_of_a_guarantee(verifier: Verifier) -> None:
+    report = verifier.verify(
+        case(
+            product("fund"),
+            dialogue(
+                "직원: 칠 일 안에 철회하시면 넣으신 돈 그대로 돌려드립니다.",
+            ),
+        )
+    )
+    assert [f for f in report.flags if f.violation == "guaranteed_principal"] == []

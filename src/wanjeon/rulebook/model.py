@@ -119,6 +119,8 @@ class ViolationRule:
     patterns: tuple[Cue, ...] = ()
     answers: tuple[Cue, ...] = ()
     disclosure: tuple[Cue, ...] = ()
+    #: near misses: what a person should listen to when no pattern fired (a review, never a pass)
+    suspicions: tuple[Cue, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,7 @@ class VerdictPolicy:
     review_violation_severities: frozenset[Severity]
     review_unconfirmed: bool = True
     review_low_confidence: bool = True
+    review_suspicions: bool = True
 
 
 @dataclass(frozen=True, slots=True)

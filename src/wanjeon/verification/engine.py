@@ -115,7 +115,8 @@ class Verifier:
 
         finder = ViolationFinder(rulebook, conv, evaluator, dialogue, facts, case.context)
         violations = finder.find(wrong, items_at)
-        verdict, reasons = decide(rulebook, items, violations)
+        flags = finder.suspicions(violations)
+        verdict, reasons = decide(rulebook, items, violations, flags)
         return Report(
             verdict,
             rulebook.version,
@@ -124,6 +125,7 @@ class Verifier:
             suit,
             summarise(rulebook, items, violations),
             reasons,
+            tuple(flags),
         )
 
 

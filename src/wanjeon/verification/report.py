@@ -143,6 +143,34 @@ class ViolationResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Flag:
+    """A near miss: words close to a prohibited act that no pattern confirmed.
+
+    Not a violation (it is not counted as one); it sends the consultation to a
+    person instead of letting it pass, with the stretch to listen to.
+    """
+
+    violation: str
+    segment: int
+    text: str
+    start: float | None
+    end: float | None
+    matched: str
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "violation": self.violation,
+            "segment": self.segment,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "matched": self.matched,
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Suitability:
     investor_type: str | None
     risk_grade: int | None
@@ -167,6 +195,7 @@ class Report:
     suitability: Suitability
     summary: str
     reasons: tuple[str, ...] = field(default=())
+    flags: tuple[Flag, ...] = field(default=())
 
     def item(self, item_id: str) -> ItemResult | None:
         return next((i for i in self.items if i.id == item_id), None)
@@ -180,4 +209,5 @@ class Report:
             "suitability": self.suitability.to_dict(),
             "summary": self.summary,
             "reasons": list(self.reasons),
+            "flags": [f.to_dict() for f in self.flags],
         }

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from wanjeon.rulebook.model import Rulebook, Severity
-from wanjeon.verification.report import ItemResult, ItemStatus, Verdict, ViolationResult
+from wanjeon.verification.report import Flag, ItemResult, ItemStatus, Verdict, ViolationResult
 
 
 def decide(
-    rulebook: Rulebook, items: list[ItemResult], violations: list[ViolationResult]
+    rulebook: Rulebook,
+    items: list[ItemResult],
+    violations: list[ViolationResult],
+    flags: list[Flag] | None = None,
 ) -> tuple[Verdict, tuple[str, ...]]:
     policy = rulebook.verdict
     threshold = rulebook.confidence_threshold
@@ -34,6 +37,8 @@ def decide(
             review.append(line)
         if policy.review_low_confidence and v.confidence < threshold:
             review.append(f"violation {v.id} judged with low confidence ({v.confidence:.2f})")
+    if policy.review_suspicions:
+        review.extend(f"{flag.note} at segment {flag.segment}" for flag in flags or [])
     if fail:
         return Verdict.FAIL, tuple(fail + review)
     if review:

@@ -16,7 +16,7 @@ from wanjeon.verification.conversation import Conversation, Segment, Sentence
 from wanjeon.verification.cues import CueEvaluator, CueHit
 from wanjeon.verification.dialogue import Dialogue
 from wanjeon.verification.items import WHOLE_TURN_FACTOR, Statement, evidence
-from wanjeon.verification.report import Evidence, ViolationResult
+from wanjeon.verification.report import Evidence, Flag, ViolationResult
 
 
 class ViolationFinder:
@@ -115,6 +115,36 @@ class ViolationFinder:
                     ev=(evidence(self.conv, question, hit.matched, "the customer's question"),),
                 )
         return list(out.values())
+
+    def suspicions(self, found: list[ViolationResult]) -> list[Flag]:
+        """Near misses of pattern violations, in agent turns where no violation was found."""
+        flagged = {v.segment for v in found}
+        flags: dict[int, Flag] = {}
+        for rule in self.rulebook.violations:
+            if not rule.suspicions or not rule.applies.holds(self.facts):
+                continue
+            for cue in rule.suspicions:
+                candidates = [
+                    *self.conv.agent_sentences_having(cue.concepts),
+                    *self.conv.agent_sentences_having(cue.concepts, whole_turns=True),
+                ]
+                for sentence in candidates:
+                    if sentence.segment in flagged or sentence.segment in flags:
+                        continue
+                    hit = self.evaluator.match(sentence, cue)
+                    if hit is None:
+                        continue
+                    u = self.conv.segments[sentence.segment].utterance
+                    flags[sentence.segment] = Flag(
+                        rule.id,
+                        sentence.segment,
+                        u.text,
+                        u.start,
+                        u.end,
+                        hit.matched,
+                        f"possible {rule.id} ({hit.cue.label or 'near miss'}): a person should listen",
+                    )
+        return [flags[k] for k in sorted(flags)]
 
     def _first_hit(self, sentence: Sentence, cues: tuple[Cue, ...]) -> CueHit | None:
         for cue in cues:

@@ -97,6 +97,7 @@ class ViolationSchema(_Strict):
     patterns: list[CueSchema] = Field(default_factory=list)
     answers: list[CueSchema] = Field(default_factory=list)
     disclosure: list[CueSchema] = Field(default_factory=list)
+    suspicions: list[CueSchema] = Field(default_factory=list)
 
 
 class VerdictLevel(_Strict):
@@ -104,6 +105,7 @@ class VerdictLevel(_Strict):
     violations: list[Severity] = Field(default_factory=list)
     unconfirmed: bool = False
     low_confidence: bool = False
+    suspicions: bool = False
 
 
 class VerdictSchema(_Strict):
@@ -412,6 +414,7 @@ class _Builder:
                     tuple(self._cue(c, f"{where}.patterns[{i}]") for i, c in enumerate(v.patterns)),
                     tuple(self._cue(c, f"{where}.answers[{i}]") for i, c in enumerate(v.answers)),
                     tuple(self._cue(c, f"{where}.disclosure[{i}]") for i, c in enumerate(v.disclosure)),
+                    tuple(self._cue(c, f"{where}.suspicions[{i}]") for i, c in enumerate(v.suspicions)),
                 )
             )
         verdict = VerdictPolicy(
@@ -421,6 +424,7 @@ class _Builder:
             frozenset(s.verdict.review.violations),
             s.verdict.review.unconfirmed,
             s.verdict.review.low_confidence,
+            s.verdict.review.suspicions,
         )
         return Rulebook(
             s.version,

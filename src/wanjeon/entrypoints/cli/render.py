@@ -90,6 +90,13 @@ def render_report(report: Report, case: Case | None = None, *, color: bool = Fal
         word = "적합" if s.suitable else paint("부적합", typer.colors.RED, bold=True)
         out.append(f"suitability: {s.investor_type} (limit grade {s.limit}) vs grade {s.risk_grade} → {word}")
     gaps = [i for i in report.items if i.status is not ItemStatus.COVERED]
+    if report.flags:
+        out += ["", paint(f"To listen to ({len(report.flags)}): near misses no rule confirmed", bold=True)]
+        for flag in report.flags:
+            out.append(paint(f"  ? {flag.note}", typer.colors.YELLOW))
+            out.append(
+                f"      [#{flag.segment} {clock(flag.start)}] “{flag.text}”  (matched: {flag.matched})"
+            )
     if report.violations:
         out += ["", paint(f"Violations ({len(report.violations)})", bold=True)]
         for v in report.violations:

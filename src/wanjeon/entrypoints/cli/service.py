@@ -46,8 +46,15 @@ def _serve(host: str, port: int, workers: int) -> None:
     for handler in logging_config["handlers"].values():
         handler.setdefault("filters", []).append("mask")
     typer.echo(f"wanjeon serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run("wanjeon.entrypoints.api.main:app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", log_config=logging_config)
+    uvicorn.run(
+        "wanjeon.entrypoints.api.main:app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        log_config=logging_config,
+    )
 
 
 def register(app: typer.Typer) -> None:
