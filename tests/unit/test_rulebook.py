@@ -93,8 +93,11 @@ def test_an_override_can_add_a_term_to_a_concept(tmp_path: Path) -> None:
         ("items:\n  - {id: fees, applies: {colour: red}}\n", "items[fees].applies.colour", "unknown fact"),
         ("remove_items: [nothing_here]\n", "remove_items", "no item"),
         ("version: [1\n", "", "not valid YAML"),
-        ("items:\n  - {id: Bad-Id, title: x, severity: low, source: fcpa_19, cues: [{all: [fee]}]}\n",
-         "items[Bad-Id].id", "pattern"),
+        (
+            "items:\n  - {id: Bad-Id, title: x, severity: low, source: fcpa_19, cues: [{all: [fee]}]}\n",
+            "items[Bad-Id].id",
+            "pattern",
+        ),
     ],
 )
 def test_a_broken_rulebook_is_refused_naming_the_field(
