@@ -13,7 +13,7 @@ from pathlib import Path
 
 from wanjeon.accounts.model import Account, Principal, Role, Scope
 from wanjeon.bootstrap import Container
-from wanjeon.consultation import services
+from wanjeon.consultation import catalogue, services
 from wanjeon.consultation.lifecycle import Decision
 from wanjeon.consultation.ports import AlreadyExists
 
@@ -67,9 +67,9 @@ def seed(container: Container) -> list[DemoAccount]:
         seller = sellers[n % 2]
         assert case.customer is not None
         with suppress(AlreadyExists):
-            services.add_product(s, admin, case.product)
+            catalogue.add_product(s, admin, case.product)
         with suppress(AlreadyExists):
-            services.add_customer(s, admin, case.customer)
+            catalogue.add_customer(s, admin, case.customer)
         opened = services.open_consultation(s, seller, case.product.id, case.customer.id, case.context)
         services.store_transcript(s, seller, opened.id, case.transcript)
         record = services.verify_consultation(s, seller, opened.id)

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body
 
+from wanjeon.accounts.policy import Action, require
 from wanjeon.adapters.files.schemas import CustomerFile, ProductFile, first_problem
-from wanjeon.consultation import services
+from wanjeon.consultation import catalogue
 from wanjeon.entrypoints.api.deps import CurrentPrincipal, ServicesDep
 from wanjeon.errors import InputError
 
@@ -54,23 +55,25 @@ def _parse(model: Any, body: dict[str, Any], what: str) -> Any:
 def create_product(
     who: CurrentPrincipal, s: ServicesDep, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
+    require(who, Action.WRITE_PRODUCT)  # refuse before reading the body: no hints to the unauthorised
     product = _parse(ProductFile, body, "product")
-    return _product_dict(services.add_product(s, who, product))
+    return _product_dict(catalogue.add_product(s, who, product))
 
 
 @router.get("/products/{product_id}")
 def read_product(product_id: str, who: CurrentPrincipal, s: ServicesDep) -> dict[str, Any]:
-    return _product_dict(services.get_product(s, who, product_id))
+    return _product_dict(catalogue.get_product(s, who, product_id))
 
 
 @router.post("/customers", status_code=201)
 def create_customer(
     who: CurrentPrincipal, s: ServicesDep, body: Annotated[dict[str, Any], Body()]
 ) -> dict[str, Any]:
+    require(who, Action.WRITE_CUSTOMER)
     customer = _parse(CustomerFile, body, "customer")
-    return _customer_dict(services.add_customer(s, who, customer))
+    return _customer_dict(catalogue.add_customer(s, who, customer))
 
 
 @router.get("/customers/{customer_id}")
 def read_customer(customer_id: str, who: CurrentPrincipal, s: ServicesDep) -> dict[str, Any]:
-    return _customer_dict(services.get_customer(s, who, customer_id))
+    return _customer_dict(catalogue.get_customer(s, who, customer_id))
