@@ -20,7 +20,9 @@ from wanjeon.verification.engine import Verifier
 needs_devset = pytest.mark.skipif(not DEVSET.is_dir(), reason="../shared/devset is not beside the project")
 
 
-HELDOUT = [Path(__file__).resolve().parents[1] / name for name in ("heldout", "heldout2", "heldout3")]
+HELDOUT = [
+    Path(__file__).resolve().parents[1] / name for name in ("heldout", "heldout2", "heldout3", "heldout4")
+]
 
 
 def _evaluate(verifier: Verifier, noise: int | None, directory: Path = DEVSET) -> EvalSummary:
@@ -63,4 +65,4 @@ def test_the_held_out_sets_stay_judged_as_labelled(verifier: Verifier, directory
     assert summary.should_fail_judged_pass == ()
     assert summary.item_sets_exact == summary.case_count
     assert summary.gaps.f1 >= 0.9 and summary.violations.f1 >= 0.9
-    assert summary.verdict_accuracy >= 0.9
+    assert summary.verdict_accuracy >= 0.9  # an ASR-garbled keyword may send a pass to review

@@ -140,6 +140,7 @@ class Lexicon:
 
     affirmation: str
     deferral: str
+    moving_on: str
     refusal: str
     confusion: str
     reexplain: str

@@ -130,8 +130,12 @@ class Dialogue:
                 replies.append(nxt)
                 if len(replies) >= self.confusion_window:
                     break
+            # Explaining again answers; staying on the topic answers unless the agent
+            # announces the next one ("네, 그럼 다음은 …").
+            moved_on = bool(replies) and self.lexicon.moving_on in replies[0].concepts
             answered = any(
-                self.lexicon.reexplain in r.concepts or (items_at.get(r.index, set()) & before)
+                self.lexicon.reexplain in r.concepts
+                or (not moved_on and items_at.get(r.index, set()) & before)
                 for r in replies
             )
             if not answered:

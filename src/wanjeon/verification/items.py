@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from wanjeon.rulebook.model import Concept, Cue, ItemRule, Polarity
+from wanjeon.rulebook.model import Concept, Cue, FactCheck, ItemRule, Polarity
 from wanjeon.transcript.model import Speaker
 from wanjeon.verification.conversation import Conversation, Segment, Sentence
 from wanjeon.verification.cues import CueEvaluator, CueHit
@@ -198,9 +198,10 @@ class ItemJudge:
         """A cue completed by approximate (jamo) matching, for an item otherwise missing.
 
         Only terms of three syllables or more are compared, and only cues without a
-        polarity or fact to check: an approximate word cannot carry those safely.
+        polarity, for items whose facts do not hang on polarity: an approximate word
+        cannot carry a negation safely. Number facts (periods, grades) are still checked.
         """
-        if self.similarity is None or rule.facts:
+        if self.similarity is None or any(f.check is FactCheck.POLARITY for f in rule.facts):
             return None
         concepts = self.evaluator.rulebook.concepts
         for cue in sorted(rule.cues, key=lambda c: -c.weight):
@@ -215,7 +216,8 @@ class ItemJudge:
                         hit = CueHit(cue, sentence, (), None, False)
                         note = "approximate match of " + ", ".join(found)
                         confidence = min(cue.weight * APPROXIMATE_FACTOR, self.threshold - 0.05)
-                        return Statement(hit, None, f"approximate jamo match (rapidfuzz): {note}", confidence)
+                        fact = self.facts.check(rule.facts, hit)
+                        return Statement(hit, fact, f"approximate jamo match (rapidfuzz): {note}", confidence)
         return None
 
     def _approximate_terms(self, sentence: Sentence, cue: Cue, concepts: dict[str, Concept]) -> list[str]:

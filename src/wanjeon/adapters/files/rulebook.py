@@ -116,6 +116,7 @@ class VerdictSchema(_Strict):
 class LexiconSchema(_Strict):
     affirmation: str
     deferral: str
+    moving_on: str
     refusal: str
     confusion: str
     reexplain: str
