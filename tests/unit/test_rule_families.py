@@ -558,9 +558,14 @@ def test_a_garbled_word_keys_cannot_absorb_is_matched_approximately_and_sent_for
 
 
 def test_a_near_miss_no_pattern_confirms_sends_the_sale_to_review_not_pass(verifier: Verifier) -> None:
-    report = verifier.verify(case(product("fund"), dialogue(
-        "직원: 이 펀드는 예금처럼 꼬박꼬박 이자 받는 느낌이에요.",
-    )))
+    report = verifier.verify(
+        case(
+            product("fund"),
+            dialogue(
+                "직원: 이 펀드는 예금처럼 꼬박꼬박 이자 받는 느낌이에요.",
+            ),
+        )
+    )
     assert "deposit_equivalence" not in violation_ids(report)
     assert [f.violation for f in report.flags] == ["deposit_equivalence"]
     assert any("possible deposit_equivalence" in reason for reason in report.reasons)

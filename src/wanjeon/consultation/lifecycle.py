@@ -149,15 +149,20 @@ class Consultation:
         self.status, self.paused = Status.RECORDED, False
         self._record(EventKind.RECORDING_STOPPED, at, actor)
 
+    def ensure_can_store_recording(self) -> None:
+        """Raise before an upload is written anywhere if the lifecycle would refuse it."""
+        self._require("upload a recording for", Status.CREATED, Status.RECORDED, Status.FAILED)
+
     def store_recording(self, ref: StoredRef, at: datetime, actor: str) -> None:
         """An uploaded recording: the consultation is recorded and waits for transcription."""
-        self._require("upload a recording for", Status.CREATED, Status.RECORDED, Status.FAILED)
+        self.ensure_can_store_recording()
         self.recording = ref
         self.status, self.failure_reason = Status.RECORDED, None
         self._record(EventKind.RECORDING_STORED, at, actor, sha256=ref.sha256, size=ref.size)
 
     # --- transcript and verification -----------------------------------------------------------
-    def store_transcript(self, ref: StoredRef, at: datetime, actor: str) -> None:
+    def ensure_can_store_transcript(self) -> None:
+        """Raise before a transcript is written anywhere if the lifecycle would refuse it."""
         self._require(
             "store a transcript for",
             Status.CREATED,
@@ -166,6 +171,9 @@ class Consultation:
             Status.VERIFIED,
             Status.FAILED,
         )
+
+    def store_transcript(self, ref: StoredRef, at: datetime, actor: str) -> None:
+        self.ensure_can_store_transcript()
         self.transcript = ref
         self.status, self.failure_reason, self.verdict = Status.TRANSCRIBED, None, None
         self._record(EventKind.TRANSCRIBED, at, actor, sha256=ref.sha256, size=ref.size)

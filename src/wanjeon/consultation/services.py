@@ -13,8 +13,8 @@ import hashlib
 import io
 import json
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, BinaryIO
 
@@ -25,13 +25,14 @@ from wanjeon.consultation.case import Case
 from wanjeon.consultation.lifecycle import Consultation, Decision, StoredRef
 from wanjeon.consultation.model import SaleContext
 from wanjeon.consultation.ports import (
+    ConcurrentUpdate,
     ConsultationFilter,
     Page,
     UnitOfWork,
     VerificationRecord,
 )
-from wanjeon.errors import WanjeonError
-from wanjeon.privacy.masking import mask_transcript
+from wanjeon.errors import InputError, WanjeonError
+from wanjeon.privacy.masking import mask_text, mask_transcript
 from wanjeon.recording.storage import ObjectStore, verified_chunks
 from wanjeon.transcript.model import Transcript, Utterance, Word
 from wanjeon.verification.engine import Verifier
@@ -84,8 +85,15 @@ def open_consultation(
             raise NotFound("product", product_id)
         if uow.customers.get(customer_id) is None:
             raise NotFound("customer", customer_id)
+        branch = who.branch
+        if seller != who.subject:
+            # Filed under the seller's branch, so that branch's reviewers see it.
+            found = uow.accounts.get(seller)
+            if found is None or not found[0].active:
+                raise InputError("consultation", "agent", f"no active account {seller!r}")
+            branch = found[0].branch
         consultation = Consultation.open(
-            f"cs-{uuid.uuid4().hex[:16]}", product_id, customer_id, seller, who.branch, context, s.clock()
+            f"cs-{uuid.uuid4().hex[:16]}", product_id, customer_id, seller, branch, context, s.clock()
         )
         uow.consultations.add(consultation)
         uow.commit()
@@ -144,14 +152,18 @@ def store_recording(
     s: Services, who: Principal, consultation_id: str, stream: BinaryIO, *, content_type: str, max_bytes: int
 ) -> Consultation:
     with s.uow() as uow:
-        _load(uow, who, Action.RECORD, consultation_id)
+        _load(uow, who, Action.RECORD, consultation_id).ensure_can_store_recording()
     key = f"recordings/{consultation_id}/{uuid.uuid4().hex}"
     ref = s.recordings.put(key, stream, content_type=content_type, max_bytes=max_bytes)
-    with s.uow() as uow:
-        consultation = _load(uow, who, Action.RECORD, consultation_id, for_update=True)
-        consultation.store_recording(ref, s.clock(), who.subject)
-        uow.consultations.save(consultation)
-        uow.commit()
+    try:
+        with s.uow() as uow:
+            consultation = _load(uow, who, Action.RECORD, consultation_id, for_update=True)
+            consultation.store_recording(ref, s.clock(), who.subject)
+            uow.consultations.save(consultation)
+            uow.commit()
+    except WanjeonError:
+        s.recordings.delete(key)  # refused after all (a concurrent change): leave nothing behind
+        raise
     s.audit.append(
         actor=who.subject,
         action="recording.upload",
@@ -206,7 +218,7 @@ def store_transcript(
     masked = mask_transcript(transcript)
     body = transcript_to_json(masked)
     with s.uow() as uow:
-        _load(uow, who, Action.RECORD, consultation_id)
+        _load(uow, who, Action.RECORD, consultation_id).ensure_can_store_transcript()
     key = f"transcripts/{consultation_id}/{hashlib.sha256(body).hexdigest()[:16]}.json"
     ref = s.objects.put(key, io.BytesIO(body), content_type="application/json")
     with s.uow() as uow:
@@ -288,6 +300,11 @@ def verify_consultation(s: Services, who: Principal, consultation_id: str) -> Ve
     )
     with s.uow() as uow:
         current = _load(uow, who, Action.VERIFY, consultation_id, for_update=True)
+        if current.transcript is None or current.transcript.sha256 != record.transcript_sha256:
+            raise ConcurrentUpdate(
+                f"the transcript of {consultation_id} changed while it was verified; retry"
+            )
+        record = replace(record, created_at=s.clock())
         uow.rulebooks.ensure(rulebook_version_of(verifier, s.clock()))
         uow.verifications.add(record)
         current.record_verification(
@@ -346,7 +363,7 @@ def review_consultation(
 ) -> Consultation:
     with s.uow() as uow:
         consultation = _load(uow, who, Action.REVIEW, consultation_id, for_update=True)
-        consultation.review(decision, comment, s.clock(), who.subject)
+        consultation.review(decision, mask_text(comment), s.clock(), who.subject)
         uow.consultations.save(consultation)
         uow.commit()
     s.audit.append(
@@ -356,7 +373,3 @@ def review_consultation(
         detail={"decision": decision.value},
     )
     return consultation
-
-
-def stream_recording(store: ObjectStore, ref: StoredRef) -> Iterator[bytes]:
-    return verified_chunks(store, ref)

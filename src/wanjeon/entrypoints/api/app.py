@@ -25,8 +25,10 @@ def create_app(container: Container) -> FastAPI:
     )
     app.state.container = container
     problems.install(app)
-    for module in (auth, catalogue, consultations, audit, health):
-        app.include_router(module.router)
+    app.include_router(auth.router, responses={422: problems.RESPONSES[422], 401: problems.RESPONSES[401]})
+    for module in (catalogue, consultations, audit):
+        app.include_router(module.router, responses=problems.RESPONSES)
+    app.include_router(health.router)
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

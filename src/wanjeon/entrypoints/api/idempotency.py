@@ -28,15 +28,22 @@ async def _fingerprint(request: Request) -> str:
 
 
 async def idempotent(
-    request: Request, container: Container, who: Principal, run: Callable[[], tuple[int, bytes]]
+    request: Request,
+    container: Container,
+    who: Principal,
+    run: Callable[[], tuple[int, bytes]],
+    *,
+    fingerprint: str = "",
 ) -> Response:
+    """Run ``run`` once per key; ``fingerprint`` names the body when the request body
+    itself cannot be read again (a multipart upload: the digest of the file)."""
     key = request.headers.get("idempotency-key")
     if key is None:
         status, body = await run_in_threadpool(run)
         return Response(body, status_code=status, media_type="application/json")
     if not 1 <= len(key) <= 255:
         raise InputError("headers", "Idempotency-Key", "must be 1 to 255 characters")
-    fingerprint = await _fingerprint(request)
+    fingerprint = await _fingerprint(request) + fingerprint
     uow_factory = container.services.uow
     with uow_factory() as uow:
         stored = uow.idempotency.get(who.subject, key)

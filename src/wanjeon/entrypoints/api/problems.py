@@ -6,11 +6,14 @@ the field and the reason, and ``errors`` lists every invalid field for 422.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wanjeon.accounts.policy import Forbidden
@@ -22,13 +25,46 @@ from wanjeon.errors import InputError, WanjeonError
 from wanjeon.recording.storage import IntegrityError, ObjectMissing, ObjectTooLarge
 
 PROBLEM = "application/problem+json"
+logger = logging.getLogger("wanjeon.api")
 BASE = "https://wanjeon.dev/problems/"
 
 
-def problem(status: int, title: str, detail: str, kind: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, title: str, detail: str, kind: str, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body = {"type": BASE + kind, "title": title, "status": status, "detail": detail, **extra}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is answered."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str]] | None = None
+
+
+def _described(status: int, what: str) -> dict[str, Any]:
+    return {
+        "model": Problem,
+        "description": what,
+        "content": {PROBLEM: {"schema": Problem.model_json_schema()}},
+    }
+
+
+#: The errors every authenticated route may answer, declared in the OpenAPI document.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _described(401, "No valid bearer token"),
+    403: _described(403, "The role may not do this"),
+    404: _described(404, "No such resource, or none visible to the caller"),
+    409: _described(409, "Not allowed in the current state, or changed concurrently"),
+    422: _described(422, "Invalid input: the field and the reason"),
+}
 
 
 class UnsupportedMedia(WanjeonError):
@@ -80,4 +116,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), str(exc.detail), f"http-{exc.status_code}")
+        # exc.headers carries what the status needs (Allow on 405, Content-Range on 416)
+        return problem(
+            exc.status_code, str(exc.detail), str(exc.detail), f"http-{exc.status_code}", headers=exc.headers
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error", exc_info=exc)
+        return problem(500, "Internal error", "an unexpected error occurred; it has been logged", "internal")

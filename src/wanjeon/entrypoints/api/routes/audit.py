@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 def entries(
     who: CurrentPrincipal,
     s: ServicesDep,
-    after_seq: Annotated[int, Query(ge=0)] = 0,
+    after_seq: Annotated[int, Query(ge=0, le=2**62)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     actor: str | None = None,
     target: str | None = None,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile
@@ -29,6 +30,7 @@ from wanjeon.entrypoints.api.schemas import (
 from wanjeon.errors import InputError
 from wanjeon.privacy.masking import mask_report_dict
 from wanjeon.recording.storage import ObjectTooLarge
+from wanjeon.recording.storage import verify as verify_object
 
 router = APIRouter(prefix="/api/v1/consultations", tags=["consultations"])
 
@@ -61,9 +63,19 @@ def list_(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> ConsultationPage:
-    flt = ConsultationFilter(verdict, status, product_id, agent, branch, from_, to)
+    flt = ConsultationFilter(verdict, status, product_id, agent, branch, _utc(from_, "from"), _utc(to, "to"))
     page = services.list_consultations(s, who, flt, limit=limit, cursor=cursor)
     return ConsultationPage(items=[ConsultationRead.of(c) for c in page.items], next_cursor=page.next_cursor)
+
+
+def _utc(value: datetime | None, name: str) -> datetime | None:
+    """A time filter in UTC; one without a time zone is read as UTC."""
+    if value is None:
+        return None
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise InputError("query", name, "outside the range of representable times") from None
 
 
 @router.get("/{consultation_id}", response_model=ConsultationRead)
@@ -98,6 +110,10 @@ async def upload_recording(
             f"{file.filename or 'the upload'} is not audio (WAV, MP3, OGG, FLAC, M4A, WebM)"
         )
     await file.seek(0)
+    digest = hashlib.sha256()
+    while chunk := await file.read(1024 * 1024):
+        digest.update(chunk)
+    await file.seek(0)
 
     def run() -> tuple[int, bytes]:
         stored = services.store_recording(
@@ -105,10 +121,18 @@ async def upload_recording(
         )
         return 202, ConsultationRead.of(stored).model_dump_json().encode()
 
-    return await idempotent(request, container, who, run)
+    return await idempotent(request, container, who, run, fingerprint=digest.hexdigest())
 
 
-@router.get("/{consultation_id}/recording")
+@router.get(
+    "/{consultation_id}/recording",
+    response_class=Response,
+    responses={
+        200: {"content": {"audio/*": {}}, "description": "The audio"},
+        206: {"content": {"audio/*": {}}, "description": "A byte range of the audio"},
+        416: {"description": "Range not satisfiable"},
+    },
+)
 def download_recording(
     consultation_id: str,
     who: CurrentPrincipal,
@@ -124,12 +148,51 @@ def download_recording(
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{ref.size}"
         return Response(body, status_code=206, media_type=ref.content_type, headers=headers)
     headers["Content-Length"] = str(ref.size)
-    return StreamingResponse(
-        services.stream_recording(store, ref), media_type=ref.content_type, headers=headers
-    )
+    verify_object(store, ref)  # a changed or missing object is reported before a byte of it is served
+    return StreamingResponse(store.open(ref.key), media_type=ref.content_type, headers=headers)
 
 
-@router.put("/{consultation_id}/transcript", response_model=ConsultationRead)
+_TRANSCRIPT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["segments"],
+                    "properties": {
+                        "language": {"type": "string"},
+                        "segments": {
+                            "type": "array",
+                            "minItems": 1,
+                            "items": {
+                                "type": "object",
+                                "required": ["speaker", "text"],
+                                "properties": {
+                                    "speaker": {"enum": ["agent", "customer", "unknown"]},
+                                    "start": {"type": ["number", "null"]},
+                                    "end": {"type": ["number", "null"]},
+                                    "text": {"type": "string", "minLength": 1},
+                                },
+                            },
+                        },
+                    },
+                }
+            },
+            "text/plain": {"schema": {"type": "string"}},
+            "text/vtt": {"schema": {"type": "string"}},
+            "application/x-subrip": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.put(
+    "/{consultation_id}/transcript",
+    response_model=ConsultationRead,
+    openapi_extra=_TRANSCRIPT_BODY,
+    responses={415: {"description": "Not a transcript media type"}},
+)
 async def put_transcript(
     consultation_id: str, request: Request, who: CurrentPrincipal, s: ServicesDep
 ) -> ConsultationRead:
