@@ -260,12 +260,6 @@ def test_a_transcript_replaced_during_verification_does_not_leave_a_stale_verdic
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ConsultationRepository.referenced_object (adapters/db/consultations.py:109-111) knows only the "
-    "current recording and transcript keys, so sweep_orphans deletes a replaced transcript that a stored "
-    "verification record (transcript_sha256) was computed from",
-)
 def test_the_sweep_keeps_a_transcript_that_a_verification_record_was_computed_from(stack: Stack) -> None:
     cid = stack.verified("seller_a", "d02")["id"]
     (verified_key,) = stack.object_keys(f"transcripts/{cid}/")

@@ -151,6 +151,10 @@ def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
     return _with_schema(request.getfixturevalue("new_schema")())
 
 
+#: The newest migration; a new one changes this line (and nothing else in the test).
+HEAD = "0002"
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_migrating_an_empty_database_yields_exactly_the_metadata(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
@@ -159,7 +163,7 @@ def test_migrating_an_empty_database_yields_exactly_the_metadata(
     assert current(url) is None
     upgrade(url)
     upgrade(url)  # a second run (another replica starting) finds nothing to do
-    assert current(url) == "0001"
+    assert current(url) == HEAD
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
@@ -303,3 +307,31 @@ def test_audit_appends_from_two_processes_form_a_gap_free_chain(database: Databa
     assert [e.seq for e in chain] == list(range(1, 121))
     assert {e.actor for e in chain} == {"proc-0", "proc-1", "parent"}
     assert verify_chain(chain).ok
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_database_at_the_first_schema_upgrades_in_place_keeping_its_rows(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = _fresh_url(backend, request, tmp_path)
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO rulebook_versions (version, digest, content, created_at) "
+                    "VALUES ('2026.11', 'd', 'c', :at)"
+                ),
+                {"at": "2026-11-25T00:00:00.000000+00:00"},
+            )
+    finally:
+        engine.dispose()
+    upgrade(url)
+    assert current(url) == HEAD
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM rulebook_versions")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -60,6 +60,8 @@ class VerificationRecord:
     report: dict[str, Any]
     created_at: datetime
     actor: str
+    #: the stored transcript it was computed from, kept as long as this record exists
+    transcript_key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,9 @@ class ConsultationRepository(Protocol):
     def list(
         self, principal: Principal, flt: ConsultationFilter, *, limit: int, cursor: str | None
     ) -> Page: ...
-    def referenced_object(self, key: str) -> bool: ...
+    def referenced_object(self, key: str) -> bool:
+        """Whether a consultation's recording or transcript, or any verification record, needs ``key``."""
+        ...
 
 
 class VerificationRepository(Protocol):

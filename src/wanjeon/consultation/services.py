@@ -297,6 +297,7 @@ def verify_consultation(s: Services, who: Principal, consultation_id: str) -> Ve
         report.to_dict(),
         s.clock(),
         who.subject,
+        consultation.transcript.key,
     )
     with s.uow() as uow:
         current = _load(uow, who, Action.VERIFY, consultation_id, for_update=True)

@@ -108,7 +108,8 @@ class SqlConsultationRepository:
 
     def referenced_object(self, key: str) -> bool:
         query = sa.select(sa.exists().where(sa.or_(_C.recording_key == key, _C.transcript_key == key)))
-        return bool(self._session.scalar(query))
+        verified = sa.select(sa.exists().where(t.verifications.c.transcript_key == key))
+        return bool(self._session.scalar(query)) or bool(self._session.scalar(verified))
 
     # --- rows ---------------------------------------------------------------------------------
     def _insert_events(self, consultation: Consultation, start: int) -> None:

@@ -198,7 +198,7 @@ class Consultations:
             (c.recording is not None and c.recording.key == key)
             or (c.transcript is not None and c.transcript.key == key)
             for c in self._w.state.consultations.values()
-        )
+        ) or any(v.transcript_key == key for v in self._w.state.verifications.values())
 
 
 def _matches(c: Consultation, flt: ConsultationFilter) -> bool:

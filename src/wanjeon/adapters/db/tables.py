@@ -159,7 +159,9 @@ verifications = sa.Table(
     sa.Column("report", Json, nullable=False),
     _created_at(),
     sa.Column("actor", Id, nullable=False),
+    sa.Column("transcript_key", sa.String(512), nullable=False, server_default=""),
     sa.Index("ix_verifications_consultation_id_created_at", "consultation_id", "created_at"),
+    sa.Index("ix_verifications_transcript_key", "transcript_key"),
 )
 
 accounts = sa.Table(
