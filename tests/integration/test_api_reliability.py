@@ -271,25 +271,18 @@ def test_the_sweep_keeps_a_transcript_that_a_verification_record_was_computed_fr
     assert verified_key in stack.object_keys(f"transcripts/{cid}/")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="entrypoints/api/idempotency.py:48-65 checks the key, runs the request and stores the answer in "
-    "separate steps; two concurrent requests with the same Idempotency-Key both run (the second put's "
-    "AlreadyExists is swallowed at :64), creating two consultations",
-)
 def test_concurrent_retries_with_one_idempotency_key_create_one_consultation(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    both_checked = threading.Barrier(2, timeout=20)
-    original = SqlIdempotencyRepository.get
+    both_reserving = threading.Barrier(2, timeout=20)
+    original = SqlIdempotencyRepository.put
 
-    def get(self: SqlIdempotencyRepository, principal: str, key: str) -> Any:
-        found = original(self, principal, key)
-        if key.startswith("race-"):
-            both_checked.wait()  # both retries have looked before either stores its answer
-        return found
+    def put(self: SqlIdempotencyRepository, principal: str, key: str, response: Any) -> None:
+        if key.startswith("race-") and response.status_code == 0:
+            both_reserving.wait()  # both retries try to reserve the key at the same moment
+        original(self, principal, key, response)
 
-    monkeypatch.setattr(SqlIdempotencyRepository, "get", get)
+    monkeypatch.setattr(SqlIdempotencyRepository, "put", put)
     before = len(stack.list_all("admin"))
     key, body = f"race-{uuid.uuid4()}", {"customer_id": "c-d17", "product_id": "dep-fixed-12m"}
     answers: list[Any] = []

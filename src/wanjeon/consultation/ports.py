@@ -125,8 +125,13 @@ class AccountRepository(Protocol):
 
 
 class IdempotencyRepository(Protocol):
+    """``put`` reserves a key (first writer wins, a second is ``AlreadyExists``);
+    ``complete`` stores the answer under a reserved key; ``release`` gives it up."""
+
     def get(self, principal: str, key: str) -> StoredResponse | None: ...
     def put(self, principal: str, key: str, response: StoredResponse) -> None: ...
+    def complete(self, principal: str, key: str, response: StoredResponse) -> None: ...
+    def release(self, principal: str, key: str) -> None: ...
 
 
 class UnitOfWork(Protocol):

@@ -70,6 +70,7 @@ class Work:
             self.state = deepcopy(store.state)
         self.added: dict[str, set[Any]] = {name: set() for name in TABLES}
         self.changed: dict[str, set[Any]] = {name: set() for name in TABLES}
+        self.removed: dict[str, set[Any]] = {name: set() for name in TABLES}
         self.base_versions: dict[str, int] = {}  # consultation id -> version when first saved
 
     def insert(self, table: str, key: Any, value: Any, what: str) -> None:
@@ -79,6 +80,18 @@ class Work:
         rows[key] = deepcopy(value)
         self.added[table].add(key)
         self.changed[table].add(key)
+
+    def update(self, table: str, key: Any, value: Any) -> None:
+        rows: dict[Any, Any] = getattr(self.state, table)
+        if key in rows:
+            rows[key] = deepcopy(value)
+            self.changed[table].add(key)
+
+    def delete(self, table: str, key: Any) -> None:
+        getattr(self.state, table).pop(key, None)
+        self.added[table].discard(key)
+        self.changed[table].discard(key)
+        self.removed[table].add(key)
 
     def require(self, table: str, key: Any, what: str) -> None:
         if key not in getattr(self.state, table):
@@ -103,6 +116,9 @@ class Work:
             for table, keys in self.changed.items():
                 for key in keys:
                     getattr(committed, table)[key] = deepcopy(getattr(self.state, table)[key])
+            for table, keys in self.removed.items():
+                for key in keys:
+                    getattr(committed, table).pop(key, None)
 
 
 def utc(at: datetime) -> datetime:
@@ -291,3 +307,9 @@ class Idempotency:
     def put(self, principal: str, key: str, response: StoredResponse) -> None:
         stored = replace(response, headers=dict(response.headers))
         self._w.insert("idempotency", (principal, key), stored, f"idempotency key {key!r}")
+
+    def complete(self, principal: str, key: str, response: StoredResponse) -> None:
+        self._w.update("idempotency", (principal, key), replace(response, headers=dict(response.headers)))
+
+    def release(self, principal: str, key: str) -> None:
+        self._w.delete("idempotency", (principal, key))

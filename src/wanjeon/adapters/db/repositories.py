@@ -225,3 +225,15 @@ class SqlIdempotencyRepository:
             "created_at": now(),
         }
         insert_once(self._session, sa.insert(t.idempotency_keys).values(row), f"idempotency key {key!r}")
+
+    def complete(self, principal: str, key: str, response: StoredResponse) -> None:
+        k = t.idempotency_keys.c
+        self._session.execute(
+            sa.update(t.idempotency_keys)
+            .where(k.principal == principal, k.key == key)
+            .values(status_code=response.status_code, body=response.body, headers=dict(response.headers))
+        )
+
+    def release(self, principal: str, key: str) -> None:
+        k = t.idempotency_keys.c
+        self._session.execute(sa.delete(t.idempotency_keys).where(k.principal == principal, k.key == key))

@@ -1,11 +1,14 @@
 """``Idempotency-Key`` on POSTs: a retried request gets the first answer, not a second effect.
 
 The key is scoped to the caller; reusing it for a different request is refused
-(422) rather than silently answered with the other request's response.
+(422) rather than silently answered with the other request's response. The key is
+reserved before the request runs, so two concurrent retries cannot both take effect:
+the second waits for the first's answer and replays it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Callable
 
@@ -14,8 +17,14 @@ from starlette.concurrency import run_in_threadpool
 
 from wanjeon.accounts.model import Principal
 from wanjeon.bootstrap import Container
-from wanjeon.consultation.ports import AlreadyExists, StoredResponse
+from wanjeon.consultation.ports import AlreadyExists, StoredResponse, UnitOfWork
+from wanjeon.consultation.services import Unprocessable
 from wanjeon.errors import InputError
+
+#: status of a reserved key whose request is still running
+PENDING = 0
+WAIT_SECONDS = 10.0
+POLL_SECONDS = 0.05
 
 
 async def _fingerprint(request: Request) -> str:
@@ -45,22 +54,46 @@ async def idempotent(
         raise InputError("headers", "Idempotency-Key", "must be 1 to 255 characters")
     fingerprint = await _fingerprint(request) + fingerprint
     uow_factory = container.services.uow
-    with uow_factory() as uow:
-        stored = uow.idempotency.get(who.subject, key)
+    stored = await _reserve(uow_factory, who.subject, key, fingerprint)
     if stored is not None:
         if stored.request_hash != fingerprint:
             raise InputError("headers", "Idempotency-Key", "was already used for a different request")
+        if stored.status_code == PENDING:
+            raise Unprocessable("a request with this Idempotency-Key is still in progress; retry later")
         return Response(
             stored.body,
             status_code=stored.status_code,
             media_type="application/json",
             headers={"Idempotent-Replayed": "true"},
         )
-    status, body = await run_in_threadpool(run)
+    try:
+        status, body = await run_in_threadpool(run)
+    except BaseException:
+        with uow_factory() as uow:  # the request failed: the key is free for a retry
+            uow.idempotency.release(who.subject, key)
+            uow.commit()
+        raise
+    with uow_factory() as uow:
+        uow.idempotency.complete(who.subject, key, StoredResponse(status, body, {}, fingerprint))
+        uow.commit()
+    return Response(body, status_code=status, media_type="application/json")
+
+
+async def _reserve(
+    uow_factory: Callable[[], UnitOfWork], principal: str, key: str, fingerprint: str
+) -> StoredResponse | None:
+    """Reserve the key, or return what holds it; a concurrent twin is waited for briefly."""
     try:
         with uow_factory() as uow:
-            uow.idempotency.put(who.subject, key, StoredResponse(status, body, {}, fingerprint))
+            uow.idempotency.put(principal, key, StoredResponse(PENDING, b"", {}, fingerprint))
             uow.commit()
+        return None
     except AlreadyExists:
-        pass  # a concurrent retry with the same key finished first; both effects were the same request
-    return Response(body, status_code=status, media_type="application/json")
+        pass
+    for _ in range(int(WAIT_SECONDS / POLL_SECONDS)):
+        with uow_factory() as uow:
+            stored = uow.idempotency.get(principal, key)
+        if stored is None or stored.status_code != PENDING or stored.request_hash != fingerprint:
+            return stored if stored is not None else await _reserve(uow_factory, principal, key, fingerprint)
+        await asyncio.sleep(POLL_SECONDS)
+    return stored
