@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wanjeon import __version__
 from wanjeon.bootstrap import Container
@@ -15,6 +15,33 @@ from wanjeon.entrypoints.api.routes import audit, auth, catalogue, consultations
 
 REQUESTS = Counter("wanjeon_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("wanjeon_http_request_seconds", "HTTP request latency", ["method", "route"])
+
+
+class Measured:
+    """Request count and latency per route for /metrics, as plain ASGI middleware
+    (Starlette's BaseHTTPMiddleware costs a task and a stream copy per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", "unmatched")
+            LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+            REQUESTS.labels(scope["method"], route, str(status[0])).inc()
 
 
 def create_app(container: Container) -> FastAPI:
@@ -30,14 +57,5 @@ def create_app(container: Container) -> FastAPI:
         app.include_router(module.router, responses=problems.RESPONSES)
     app.include_router(health.router)
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        LATENCY.labels(request.method, path).observe(time.perf_counter() - started)
-        REQUESTS.labels(request.method, path, str(response.status_code)).inc()
-        return response
-
+    app.add_middleware(Measured)
     return app

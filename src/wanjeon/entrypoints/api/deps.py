@@ -1,4 +1,8 @@
-"""FastAPI dependencies as ``Annotated`` aliases (the FastAPI template's habit)."""
+"""FastAPI dependencies as ``Annotated`` aliases (the FastAPI template's habit).
+
+They are ``async`` so that FastAPI runs them on the event loop instead of handing
+each to the thread pool: they only read state and check a token.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from wanjeon.bootstrap import Container
 from wanjeon.consultation.services import Services
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
     container: Container = request.app.state.container
     return container
 
@@ -26,7 +30,7 @@ _bearer = HTTPBearer(
 )
 
 
-def get_principal(
+async def get_principal(
     container: ContainerDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
@@ -37,7 +41,7 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_services(container: ContainerDep) -> Services:
+async def get_services(container: ContainerDep) -> Services:
     return container.services
 
 
