@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import http.client
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 from wanjeon.consultation.case import Case
@@ -71,3 +77,59 @@ def status(report: Report, item_id: str) -> str | None:
 
 def violation_ids(report: Report) -> list[str]:
     return [v.id for v in report.violations]
+
+
+# --- a real S3 API for the tests: moto_server on a free loopback port ----------------------------
+
+
+def moto_server_command() -> list[str] | None:
+    """moto_server from this virtualenv, else from PATH; None when it is not installed."""
+    beside_python = Path(sys.executable).with_name("moto_server")
+    if beside_python.exists():
+        return [str(beside_python)]
+    found = shutil.which("moto_server")
+    return [found] if found else None
+
+
+def answers(port: int) -> bool:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        connection.request("GET", "/")
+        connection.getresponse().read()
+        return True
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_moto_server(command: list[str], log_path: Path) -> tuple[subprocess.Popen[bytes], str] | None:
+    """Start moto_server and wait until it answers; None if it would not start (see its log)."""
+    for _ in range(3):  # another process may take the free port before the server binds it
+        port = free_port()
+        with log_path.open("ab") as log:
+            process = subprocess.Popen(
+                [*command, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 30
+        while process.poll() is None and time.monotonic() < deadline and not answers(port):
+            time.sleep(0.1)
+        if process.poll() is None and answers(port):
+            return process, f"http://127.0.0.1:{port}"
+        stop(process)
+    return None

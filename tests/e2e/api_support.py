@@ -16,15 +16,10 @@ d02 and d17. Test modules import the fixtures: ``from e2e.api_support import api
 from __future__ import annotations
 
 import dataclasses
-import http.client
 import io
 import os
 import secrets
-import shutil
-import socket
 import subprocess
-import sys
-import time
 import wave
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -41,6 +36,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy.exc import OperationalError
 
+from support import moto_server_command, start_moto_server, stop
 from wanjeon.accounts.model import Account, Role, Scope
 from wanjeon.adapters.auth.tokens import hash_service_token, new_service_token
 from wanjeon.bootstrap import Container, build_container
@@ -121,33 +117,6 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _answers(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-    try:
-        connection.request("GET", "/")
-        connection.getresponse().read()
-        return True
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 class Infrastructure:
     """moto_server and the PostgreSQL admin engine, each started on first need."""
 
@@ -161,25 +130,16 @@ class Infrastructure:
     def s3_endpoint(self) -> str:
         if self._endpoint is not None:
             return self._endpoint
-        beside = Path(sys.executable).with_name("moto_server")
-        command = str(beside) if beside.exists() else shutil.which("moto_server")
+        command = moto_server_command()
         if command is None:
             _unavailable("moto_server is not installed (pip install -e '.[dev]')")
+            raise AssertionError("unreachable")
         log = self._logs / "moto_server.log"
-        for _ in range(3):  # another process may take the free port before the server binds it
-            port = _free_port()
-            with log.open("ab") as out:
-                process = subprocess.Popen(
-                    [str(command), "-H", "127.0.0.1", "-p", str(port)], stdout=out, stderr=subprocess.STDOUT
-                )
-            deadline = time.monotonic() + 30
-            while process.poll() is None and time.monotonic() < deadline and not _answers(port):
-                time.sleep(0.1)
-            if process.poll() is None and _answers(port):
-                self._moto, self._endpoint = process, f"http://127.0.0.1:{port}"
-                return self._endpoint
-            _stop(process)
-        pytest.fail(f"moto_server did not start; its log:\n{log.read_text(errors='replace')}")
+        started = start_moto_server(command, log)
+        if started is None:
+            pytest.fail(f"moto_server did not start; its log:\n{log.read_text(errors='replace')}")
+        self._moto, self._endpoint = started
+        return self._endpoint
 
     def new_schema(self) -> str:
         """An empty schema ``wj_api_<random>`` in the test database, dropped at the end of the session."""
@@ -205,7 +165,7 @@ class Infrastructure:
                     connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
             self._admin.dispose()
         if self._moto is not None:
-            _stop(self._moto)
+            stop(self._moto)
 
 
 @pytest.fixture(scope="session")

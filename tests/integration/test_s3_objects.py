@@ -8,25 +8,19 @@ must run: a missing moto_server is a failure there, and a skip elsewhere.
 from __future__ import annotations
 
 import hashlib
-import http.client
 import io
 import os
 import random
-import shutil
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import boto3
 import pytest
 from botocore.config import Config
 
+from support import free_port, moto_server_command, start_moto_server, stop
 from wanjeon.adapters.objects.encrypted import HEADER_SIZE, EncryptingObjectStore
 from wanjeon.adapters.objects.s3 import S3ObjectStore
 from wanjeon.adapters.objects.sweep import sweep_orphans
@@ -45,41 +39,6 @@ MASTER = bytes(range(32))
 CREDENTIALS = {"region": "us-east-1", "access_key": "testing", "secret_key": "testing"}
 
 
-def moto_server_command() -> list[str] | None:
-    beside_python = Path(sys.executable).with_name("moto_server")
-    if beside_python.exists():
-        return [str(beside_python)]
-    found = shutil.which("moto_server")
-    return [found] if found else None
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def answers(port: int) -> bool:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-    try:
-        connection.request("GET", "/")
-        connection.getresponse().read()
-        return True
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @pytest.fixture(scope="session")
 def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     command = moto_server_command()
@@ -88,26 +47,16 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail("moto_server is not installed, and CI must run the S3 tests: pip install -e '.[dev]'")
         pytest.skip("moto_server is not installed (pip install 'moto[server]'); the S3 tests need it")
     log_path = tmp_path_factory.mktemp("moto") / "moto_server.log"
-    for _ in range(3):  # another process may take the free port before the server binds it
-        port = free_port()
-        with log_path.open("ab") as log:
-            process = subprocess.Popen(
-                [*command, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + 30
-        while process.poll() is None and time.monotonic() < deadline and not answers(port):
-            time.sleep(0.1)
-        if process.poll() is None and answers(port):
-            break
-        stop(process)
-    else:
+    started = start_moto_server(command, log_path)
+    if started is None:
         pytest.fail(f"moto_server did not start; its log:\n{log_path.read_text(errors='replace')}")
+    process, url = started
     with pytest.MonkeyPatch.context() as env:
         # A proxy from the environment must not intercept loopback requests.
         for name in ("NO_PROXY", "no_proxy"):
             env.setenv(name, ",".join(filter(None, [os.environ.get(name), "127.0.0.1", "localhost"])))
         try:
-            yield f"http://127.0.0.1:{port}"
+            yield url
         finally:
             stop(process)
 
