@@ -117,12 +117,6 @@ class Conversation:
                         by_turn.setdefault(concept, []).append(whole)
         return cls(tuple(segments), by_sentence, by_turn)
 
-    def sentences(self, *, agent_side: bool | None = None) -> list[Sentence]:
-        out: list[Sentence] = []
-        for seg in self.segments:
-            if agent_side is None or seg.is_agent_side == agent_side:
-                out.extend(seg.sentences)
-        return out
 
 
 def _sentence_bounds(text: str) -> list[tuple[int, int]]:

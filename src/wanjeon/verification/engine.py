@@ -68,10 +68,6 @@ class Verifier:
         self.index = ConceptIndex(rulebook.concepts, rulebook.compounds)
         self._orders = {item.id: item.order for item in rulebook.items}
 
-    def required_items(self, case: Case) -> list[str]:
-        facts = sale_facts(self.rulebook, case, suitability(self.rulebook, case).suitable)
-        return [item.id for item in self.rulebook.items if item.applies.holds(facts)]
-
     def verify(self, case: Case) -> Report:
         rulebook = self.rulebook
         suit = suitability(rulebook, case)

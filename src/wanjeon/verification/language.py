@@ -1,10 +1,11 @@
 """The language port: what judgment needs from a Korean morphological analyser.
 
-The engine asks two questions of a sentence that plain matching cannot answer
-reliably: *is this statement negated where it matters?* (원금 보장이 안 됩니다 is
-an explanation, not a promise) and *is it a question?* (원금 보장되죠? asks; it
-does not promise). Both are decided here from morphemes with Sejong tags, so the
-rules stay ours; the analyser behind ``MorphemeAnalyzer`` only tokenises.
+The engine asks of a sentence what plain matching cannot answer reliably: *is
+this statement negated where it matters?* (원금 보장이 안 됩니다 is an explanation,
+not a promise) and *where does its clause end?* (so that a question is read off
+the clause that holds the words: ``cues.CueEvaluator``). Both are decided from
+morphemes with Sejong tags, so the rules stay ours; the analyser behind
+``MorphemeAnalyzer`` only tokenises.
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ _NEGATOR_FORMS = {
 }
 # Quoted content takes the negation of the verb that quotes it (안전하다고 말씀드릴 수 없어요).
 _QUOTATIVE = ("라고", "다고", "냐고", "자고", "라는", "다는")
-_QUESTION_ENDINGS = ("나요", "까요", "니까", "가요", "는지요", "냐", "니", "래요", "ᆯ까", "을까", "죠", "지요")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,15 +131,3 @@ _SURFACE_NEGATION = re.compile(
         r"(지|치|찌)(않|안|못)|못(하|합|해|한|했)|안(되|돼|됩|됨)|아니|아닙|없(어|습|고|는|다|이|으|죠)|비보장"
     )
 )
-
-
-def is_question(text: str, morphemes: list[Morpheme]) -> bool:
-    """A sentence is a question if it ends with ? or with an interrogative final ending."""
-    stripped = text.rstrip()
-    if stripped.endswith("?"):
-        return True
-    finals = [m for m in morphemes if m.tag == "EF"]
-    if not finals or stripped.endswith("."):
-        return False
-    last = finals[-1].form
-    return any(last.endswith(e) for e in _QUESTION_ENDINGS if e not in ("죠", "지요"))
