@@ -315,6 +315,35 @@ def test_an_insurance_withdrawal_period_of_fifteen_days_is_covered(verifier: Ver
     assert status(report, "withdrawal_right") == "covered"
 
 
+def test_a_slip_corrected_within_the_same_turn_is_covered_not_incorrect(verifier: Verifier) -> None:
+    report = verifier.verify(
+        case(
+            product("protection_insurance"),
+            dialogue(
+                "직원: 청약철회는 칠 일 안에… 아, 죄송합니다. 보험은 증권 받으신 날부터 십오 일, 청약일부터 삼십 일 중 먼저 오는 날까지예요.",
+            ),
+        )
+    )
+    assert status(report, "withdrawal_right") == "covered"
+    assert "misinformation" not in violation_ids(report)
+
+
+def test_a_grade_named_while_explaining_which_types_may_buy_it_is_not_a_wrong_grade(
+    verifier: Verifier,
+) -> None:
+    report = verifier.verify(
+        case(
+            product("fund", risk_grade=2),
+            dialogue(
+                "직원: 이 펀드는 위험등급 2등급, 높은 위험입니다.",
+                "직원: 1등급 매우 높은 위험 상품은 공격투자형 고객님께만 권해 드릴 수 있어요.",
+            ),
+            customer("active"),
+        )
+    )
+    assert status(report, "risk_grade") == "covered"
+
+
 def test_a_later_correction_of_a_wrong_grade_leaves_the_item_covered(verifier: Verifier) -> None:
     report = verifier.verify(
         case(

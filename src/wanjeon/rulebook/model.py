@@ -83,6 +83,9 @@ class Fact:
     check: FactCheck
     attribute: str = ""
     inverting: tuple[str, ...] = ()
+    #: concepts that make the sentence's fact ambiguous (a grade said while stating
+    #: which investor types may buy which grades is a rule, not this product's grade)
+    ambiguous: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

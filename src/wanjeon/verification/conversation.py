@@ -118,7 +118,6 @@ class Conversation:
         return cls(tuple(segments), by_sentence, by_turn)
 
 
-
 def _sentence_bounds(text: str) -> list[tuple[int, int]]:
     """Character ranges of the sentences of ``text`` (split after . ? ! …), stripped."""
     bounds = []

@@ -65,6 +65,8 @@ class FactChecker:
         """The verdict of the first fact check that has something to compare, if any."""
         result: FactResult | None = None
         for fact in facts:
+            if any(hit.sentence.has(name) for name in fact.ambiguous):
+                continue
             outcome = self._one(fact, hit)
             if outcome is None:
                 continue

@@ -133,7 +133,8 @@ class ItemJudge:
             statements = [approximate] if approximate else []
         wrong = self._uncorrected_errors(rule, statements)
         if statements:
-            chosen = wrong if wrong else [s for s in statements if s.fact is None or s.fact.correct]
+            # A wrong statement corrected later or within its turn still shows the item was explained.
+            chosen = wrong if wrong else statements
             status = ItemStatus.INCORRECT if wrong else ItemStatus.COVERED
             best = max(chosen, key=lambda s: s.confidence)
             confirmed = (

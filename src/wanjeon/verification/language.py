@@ -56,6 +56,15 @@ _NEGATOR_FORMS = {
 _QUOTATIVE = ("라고", "다고", "냐고", "자고", "라는", "다는")
 
 
+# Nouns the analyser splits into 안 + verb when an honorific verb follows them
+# (안내드릴게요 → 안/MAG 내/VV): written together, they are the noun, not negation.
+_MISREAD_AFTER_AN = {"내", "심", "정", "전"}
+
+
+def _misread_noun(negator: Morpheme, following: Morpheme) -> bool:
+    return negator.form == "안" and following.start == negator.end and following.form in _MISREAD_AFTER_AN
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     start: int
@@ -73,7 +82,7 @@ def clauses(morphemes: list[Morpheme]) -> list[Clause]:
         if (m.form, m.tag) in _NEGATOR_FORMS and (
             m.tag != "MAG"
             or m.form == "없이"
-            or (nxt is not None and nxt.tag.startswith(("V", "XSV", "XSA")))
+            or (nxt is not None and nxt.tag.startswith(("V", "XSV", "XSA")) and not _misread_noun(m, nxt))
         ):
             # 안/못 negate only a following predicate; "안쩡추구형" misread as 안 + noun is not negation.
             negators.append(m)

@@ -65,6 +65,7 @@ class FactSchema(_Strict):
     check: FactCheck
     attribute: str = ""
     inverting: list[str] = Field(default_factory=list)
+    ambiguous: list[str] = Field(default_factory=list)
 
 
 class ItemSchema(_Strict):
@@ -364,7 +365,8 @@ class _Builder:
             for name in fact.inverting:
                 if name not in self.concepts:
                     raise RulebookError(self.source, f"{where}[{i}].inverting", f"unknown concept {name!r}")
-            out.append(Fact(fact.check, fact.attribute, tuple(fact.inverting)))
+            self._known(fact.ambiguous, f"{where}[{i}].ambiguous")
+            out.append(Fact(fact.check, fact.attribute, tuple(fact.inverting), tuple(fact.ambiguous)))
         return tuple(out)
 
     def rulebook(self) -> Rulebook:
