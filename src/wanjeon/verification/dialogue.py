@@ -28,17 +28,10 @@ class Reply(StrEnum):
 class Response:
     reply: Reply
     segment: Segment | None
-    after_question: bool = False
 
     @property
     def confirms(self) -> bool:
         return self.reply in (Reply.AFFIRM, Reply.ACKNOWLEDGE)
-
-    @property
-    def confidence(self) -> float:
-        if self.reply is Reply.AFFIRM:
-            return 0.95
-        return 0.8 if self.reply is Reply.ACKNOWLEDGE else 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +78,6 @@ class Dialogue:
         """
         seg = self._next_customer(index, self.window)
         confusion: Segment | None = None
-        deferred = False
         for _ in range(3):
             if seg is None:
                 break
@@ -93,12 +85,11 @@ class Dialogue:
             if reply in (Reply.AFFIRM, Reply.ACKNOWLEDGE):
                 if confusion is not None and not self._reexplained(confusion, seg.index):
                     return Response(Reply.CONFUSION, confusion)
-                return Response(reply, seg, after_question=deferred)
+                return Response(reply, seg)
             if reply in (Reply.REFUSAL, Reply.DEFERRAL):
                 return Response(reply, seg)
             if reply is Reply.CONFUSION and confusion is None:
                 confusion = seg
-            deferred = True
             seg = self._next_customer(seg.index, self.window)
         if confusion is not None:
             return Response(Reply.CONFUSION, confusion)

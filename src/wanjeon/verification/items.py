@@ -298,20 +298,14 @@ class ItemJudge:
 
     def _due(self, rule: ItemRule, covered_at: dict[str, list[int]]) -> Span:
         segments = self.conv.segments
-        before = [(order, segs) for order, segs in self._ordered(covered_at) if order <= rule.order]
-        after = [(order, segs) for order, segs in self._ordered(covered_at) if order > rule.order]
-        first = max((max(s) for _, s in before), default=0)
-        last = min((min(s) for _, s in after), default=len(segments) - 1)
+        covered = [(self._orders.get(item_id, 0), segs) for item_id, segs in covered_at.items() if segs]
+        before = [segs for order, segs in covered if order <= rule.order]
+        after = [segs for order, segs in covered if order > rule.order]
+        first = max((max(s) for s in before), default=0)
+        last = min((min(s) for s in after), default=len(segments) - 1)
         if last < first:
             first, last = 0, len(segments) - 1
             reason = "the script order was not followed, so the whole consultation was searched"
         else:
             reason = "between the items that precede and follow it in the rulebook's explanation order"
         return Span(first, last, segments[first].utterance.start, segments[last].utterance.end, reason)
-
-    def _ordered(self, covered_at: dict[str, list[int]]) -> list[tuple[int, list[int]]]:
-        return [
-            (order, segs)
-            for order, segs in ((self._orders.get(item_id, 0), segs) for item_id, segs in covered_at.items())
-            if segs
-        ]
