@@ -34,21 +34,21 @@ saturated machine. Compare runs only on the same machine.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import datetime as dt
 import json
 import os
 import platform
+import resource
 import secrets
+import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -303,17 +303,18 @@ def _expect(response: httpx.Response, status: int) -> None:
 
 # --- load -------------------------------------------------------------------------------------
 
-Operation = Callable[[httpx.AsyncClient, int, "Phase"], Awaitable[bool]]
+WRK_SCRIPTS = REPO / "bench" / "wrk"
 
 
 @dataclass
 class Phase:
-    """What one scenario measured: successes, their latencies, errors, CPU."""
+    """What one scenario measured: requests, their latencies, successes, errors, CPU."""
 
     name: str
     seconds: float = 0.0
-    latencies_ms: list[float] = field(default_factory=list)
-    parts_ms: dict[str, list[float]] = field(default_factory=dict)
+    requests: int = 0
+    ok: int = 0
+    latency_ms: dict[str, float] = field(default_factory=dict)
     errors: Counter[str] = field(default_factory=Counter)
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
@@ -321,112 +322,87 @@ class Phase:
     postgres_cpu_s: float = 0.0
 
     @property
-    def ok(self) -> int:
-        return len(self.latencies_ms)
-
-    @property
     def per_second(self) -> float:
         return self.ok / self.seconds if self.seconds else 0.0
 
-    def percentile(self, q: float, values: Sequence[float] | None = None) -> float:
-        data = sorted(self.latencies_ms if values is None else values)
-        if not data:
-            return float("nan")
-        return data[min(len(data) - 1, max(0, round(q / 100 * len(data)) - 1))]
 
-    def part(self, name: str, ms: float) -> None:
-        self.parts_ms.setdefault(name, []).append(ms)
-
-    def error(self, what: str) -> None:
-        self.errors[what] += 1
-
-
-def reader(ids: Sequence[str]) -> Operation:
-    async def get(client: httpx.AsyncClient, n: int, phase: Phase) -> bool:
-        response = await client.get(f"/api/v1/consultations/{ids[n % len(ids)]}")
-        if response.is_success:
-            return True
-        phase.error(f"GET {response.status_code}")
-        return False
-
-    return get
-
-
-def verifier(ids: Sequence[str], seed: Seed) -> Operation:
-    async def verify(client: httpx.AsyncClient, n: int, phase: Phase) -> bool:
-        consultation = ids[n % len(ids)]
-        started = time.perf_counter()
-        put = await client.put(
-            f"/api/v1/consultations/{consultation}/transcript",
-            content=seed.transcript,
-            headers={"Content-Type": seed.transcript_type},
-        )
-        if not put.is_success:
-            phase.error(f"PUT transcript {put.status_code}")
-            return False
-        middle = time.perf_counter()
-        post = await client.post(f"/api/v1/consultations/{consultation}/verification")
-        if not post.is_success:
-            phase.error(f"POST verification {post.status_code}")
-            return False
-        phase.part("PUT transcript", (middle - started) * 1000)
-        phase.part("POST verification", (time.perf_counter() - middle) * 1000)
-        return True
-
-    return verify
+def run_wrk(
+    base_url: str, script: str, script_args: Sequence[str], threads: int, connections: int, seconds: float
+) -> dict[str, Any]:
+    """Runs wrk (a C load generator, so the client costs little of the CPU the server needs)
+    and returns the JSON line its script prints; wrk's own CPU is added to ``client_cpu``."""
+    command = [
+        "wrk",
+        f"--threads={threads}",
+        f"--connections={connections}",
+        f"--duration={max(1, round(seconds))}s",
+        "--timeout=30s",
+        f"--script={WRK_SCRIPTS / script}",
+        base_url,
+        "--",
+        *script_args,
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False, timeout=seconds + 120)
+    for line in done.stdout.splitlines():
+        if line.startswith("WRK-RESULT "):
+            result: dict[str, Any] = json.loads(line.removeprefix("WRK-RESULT "))
+            return result
+    raise RuntimeError(f"wrk exited with {done.returncode} without a result:\n{done.stdout}\n{done.stderr}")
 
 
-async def drive(
-    base_url: str,
-    headers: dict[str, str],
-    operation: Operation,
-    phase: Phase,
-    concurrency: int,
-    seconds: float,
-) -> None:
-    """``concurrency`` connections, each running ``operation`` back to back until ``seconds`` pass.
-
-    Connection ``i`` always passes ``n ≡ i`` (mod ``concurrency``), so an operation that picks
-    its row by ``n`` keeps each row to one connection.
-    """
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base_url, headers=headers, limits=limits, timeout=30.0) as client:
-        deadline = time.perf_counter() + seconds
-
-        async def connection(i: int) -> None:
-            n = i
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                try:
-                    ok = await operation(client, n, phase)
-                except httpx.HTTPError as exc:
-                    phase.error(type(exc).__name__)
-                    ok = False
-                if ok:
-                    phase.latencies_ms.append((time.perf_counter() - started) * 1000)
-                n += concurrency
-
-        began = time.perf_counter()
-        await asyncio.gather(*(connection(i) for i in range(concurrency)))
-        phase.seconds = time.perf_counter() - began
+def _children_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
-def measure(
-    server: Server, seeded: Seeded, name: str, operation: Operation, args: argparse.Namespace, warmup: float
-) -> Phase:
-    if warmup > 0:
-        asyncio.run(
-            drive(server.base_url, seeded.headers, operation, Phase("warm-up"), args.concurrency, warmup)
-        )
+def measure(server: Server, name: str, load: Callable[[float], dict[str, Any]], seconds: float) -> Phase:
+    """Runs ``load`` for ``seconds`` and takes the CPU each party used meanwhile."""
     phase = Phase(name)
-    server_cpu, client_cpu, machine_cpu = server.cpu_seconds(), time.process_time(), machine_busy_seconds()
+    server_cpu, client_cpu, machine_cpu = (
+        server.cpu_seconds(),
+        _children_cpu_seconds(),
+        machine_busy_seconds(),
+    )
     postgres_cpu = postgres_cpu_seconds()
-    asyncio.run(drive(server.base_url, seeded.headers, operation, phase, args.concurrency, args.seconds))
+    result = load(seconds)
     phase.server_cpu_s = server.cpu_seconds() - server_cpu
-    phase.client_cpu_s = time.process_time() - client_cpu
+    phase.client_cpu_s = _children_cpu_seconds() - client_cpu
     phase.machine_cpu_s = machine_busy_seconds() - machine_cpu
     phase.postgres_cpu_s = max(0.0, postgres_cpu_seconds() - postgres_cpu)  # an exited session takes its CPU
+    phase.seconds = result["duration_us"] / 1e6
+    phase.requests = result["requests"]
+    phase.latency_ms = {q: result[f"{q}_us"] / 1000 for q in ("p50", "p90", "p99", "max")}
+    for kind in ("connect", "read", "write", "timeout"):
+        if result[kind]:
+            phase.errors[f"socket {kind}"] += result[kind]
+    if "posts_ok" in result:  # a verification is a PUT and a POST, both 2xx
+        phase.ok = result["posts_ok"]
+        if result["failed"]:
+            phase.errors["non-2xx"] += result["failed"]
+    else:
+        phase.ok = result["requests"] - result["status"]
+        if result["status"]:
+            phase.errors["non-2xx"] += result["status"]
     return phase
+
+
+def get_load(base_url: str, seeded: Seeded, args: argparse.Namespace) -> Callable[[float], dict[str, Any]]:
+    token = seeded.headers["authorization"].removeprefix("Bearer ")
+    ids = ",".join(seeded.readable)
+    return lambda seconds: run_wrk(
+        base_url, "get.lua", [token, ids], args.client_threads, args.concurrency, seconds
+    )
+
+
+def verify_load(
+    base_url: str, seeded: Seeded, seed: Seed, transcript: Path, args: argparse.Namespace
+) -> Callable[[float], dict[str, Any]]:
+    token = seeded.headers["authorization"].removeprefix("Bearer ")
+    script_args = [token, str(transcript), seed.transcript_type, ",".join(seeded.writable)]
+    # one connection per wrk thread keeps each connection's PUT and POST in order
+    return lambda seconds: run_wrk(
+        base_url, "verify.lua", script_args, args.concurrency, args.concurrency, seconds
+    )
 
 
 # --- a run ------------------------------------------------------------------------------------
@@ -445,17 +421,24 @@ def run_backend(backend: str, seed: Seed, args: argparse.Namespace) -> BackendRe
         url = stack.enter_context(postgres_schema(args.postgres_url)) if backend == "postgres" else None
         print(f"[{backend}] starting wanjeon serve --workers {args.workers} …", flush=True)
         server = stack.enter_context(running_server(data_dir, args.workers, url))
+        transcript = data_dir / "transcript.body"
+        transcript.write_bytes(seed.transcript)
         try:
             seeded = seed_server(server, seed, readable=args.get_consultations, writable=args.concurrency)
+            reads = get_load(server.base_url, seeded, args)
+            writes = verify_load(server.base_url, seeded, seed, transcript, args)
             print(f"[{backend}] GET /api/v1/consultations/{{id}} × {args.seconds:.0f} s …", flush=True)
-            get = measure(server, seeded, "GET", reader(seeded.readable), args, args.warmup)
-            print(f"[{backend}] {get.per_second:,.0f}/s, p99 {get.percentile(99):.1f} ms", flush=True)
+            if args.warmup > 0:
+                reads(args.warmup)
+            get = measure(server, "GET", reads, args.seconds)
+            print(f"[{backend}] {get.per_second:,.0f}/s, p99 {get.latency_ms['p99']:.1f} ms", flush=True)
             print(f"[{backend}] PUT transcript + POST verification × {args.seconds:.0f} s …", flush=True)
             # the first verification in each worker loads the language model: a longer warm-up
-            verify = measure(
-                server, seeded, "verification", verifier(seeded.writable, seed), args, args.warmup + 5
+            writes(args.warmup + 5)
+            verify = measure(server, "verification", writes, args.seconds)
+            print(
+                f"[{backend}] {verify.per_second:,.1f}/s, p99 {verify.latency_ms['p99']:.0f} ms", flush=True
             )
-            print(f"[{backend}] {verify.per_second:,.1f}/s, p99 {verify.percentile(99):.0f} ms", flush=True)
         except BaseException:
             print(f"[{backend}] server log (tail):\n{server.log_tail()}", file=sys.stderr)
             raise
@@ -464,6 +447,11 @@ def run_backend(backend: str, seed: Seed, args: argparse.Namespace) -> BackendRe
 
 def met(ok: bool) -> str:
     return "met" if ok else "MISSED"
+
+
+def latencies(phase: Phase) -> str:
+    ms = phase.latency_ms
+    return f"{ms['p50']:.1f} / {ms['p90']:.1f} / {ms['p99']:.1f} / {ms['max']:.0f} ms"
 
 
 def errors_of(phase: Phase) -> str:
@@ -497,19 +485,16 @@ def results_section(
     rows: list[str] = []
     for r in results:
         g, v, b = r.get, r.verify, r.backend
-        put = statistics.median(v.parts_ms.get("PUT transcript", [float("nan")]))
-        post = statistics.median(v.parts_ms.get("POST verification", [float("nan")]))
-        get_rate, get_p99 = g.per_second, g.percentile(99)
+        get_rate, get_p99 = g.per_second, g.latency_ms["p99"]
         rows += [
             f"| {b} | GET consultation: requests/s | {get_rate:,.0f} | ≥ {TARGET_GET_PER_S:,.0f} | "
             f"{met(get_rate >= TARGET_GET_PER_S)} |",
-            f"| {b} | GET consultation: p50 / p99 | {g.percentile(50):.1f} / {get_p99:.1f} ms | "
+            f"| {b} | GET consultation: p50 / p90 / p99 / max | {latencies(g)} | "
             f"p99 < {TARGET_GET_P99_MS:.0f} ms | {met(get_p99 < TARGET_GET_P99_MS)} |",
             f"| {b} | GET: successes; errors; CPU | {g.ok:,}; {errors_of(g)}; {cpu_of(g)} | — | |",
             f"| {b} | verifications/s (PUT transcript + POST verification) | {v.per_second:,.1f} | "
             f"≥ {TARGET_VERIFY_PER_S:.0f} | {met(v.per_second >= TARGET_VERIFY_PER_S)} |",
-            f"| {b} | verification: p50 / p99 (PUT median, POST median) | "
-            f"{v.percentile(50):.0f} / {v.percentile(99):.0f} ms ({put:.0f}, {post:.0f} ms) | — | |",
+            f"| {b} | verification requests (PUT or POST): p50 / p90 / p99 / max | {latencies(v)} | — | |",
             f"| {b} | verification: successes; errors; CPU | {v.ok:,}; {errors_of(v)}; {cpu_of(v)} | — | |",
         ]
     table = "\n".join(rows)
@@ -520,10 +505,10 @@ def results_section(
 server and load generator share it; \
 load average at start {load_at_start}
 - Python {platform.python_version()} ({platform.python_implementation()}), \
-wanjeon {package_version("wanjeon")} @ {source_revision()}, uvicorn {package_version("uvicorn")}, \
-httpx {package_version("httpx")}
-- `wanjeon serve --workers {args.workers}` on 127.0.0.1; {args.concurrency} keep-alive connections \
-(httpx.AsyncClient, one process); {args.seconds:.0f} s per scenario after a {args.warmup:.0f} s warm-up \
+wanjeon {package_version("wanjeon")} @ {source_revision()}, uvicorn {package_version("uvicorn")}
+- `wanjeon serve --workers {args.workers}` on 127.0.0.1; load from {wrk_version()}: \
+{args.concurrency} keep-alive connections ({args.client_threads} threads for GETs, one thread per \
+connection for verifications); {args.seconds:.0f} s per scenario after a {args.warmup:.0f} s warm-up \
 (+5 s for verifications); only 2xx count
 - data: case `{args.case.name}` ({seed.segments} segments, {len(seed.transcript):,} bytes of \
 {seed.transcript_type}); {args.get_consultations} consultations read round-robin; one consultation \
@@ -535,6 +520,12 @@ bench wall time {wall:.0f} s
 | --- | --- | --- | --- | --- |
 {table}
 """
+
+
+def wrk_version() -> str:
+    done = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
+    first = (done.stdout or done.stderr).strip().splitlines()
+    return first[0].split(" [")[0] if first else "wrk"
 
 
 def append_results(path: Path, section: str) -> None:
@@ -551,6 +542,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=15.0, help="measured seconds per scenario")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds before each scenario")
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent keep-alive connections")
+    parser.add_argument(
+        "--client-threads", type=int, default=1, help="wrk threads for the GETs (each one a core's worth)"
+    )
     parser.add_argument("--workers", type=int, default=2, help="wanjeon serve --workers")
     parser.add_argument(
         "--get-consultations", type=int, default=64, help="consultations the reads cycle over"
@@ -564,6 +558,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.warmup < 0 or args.concurrency < 1 or args.workers < 1:
         parser.error("--seconds must be > 0, --warmup ≥ 0, --concurrency and --workers ≥ 1")
+    if args.client_threads < 1 or args.client_threads > args.concurrency:
+        parser.error("--client-threads must be between 1 and --concurrency")
+    if shutil.which("wrk") is None:
+        parser.error("the load comes from wrk, which is not on PATH (Debian: apt-get install wrk)")
     if args.get_consultations < 1:
         parser.error("--get-consultations must be ≥ 1")
     from sqlalchemy.engine import make_url
