@@ -295,3 +295,35 @@ def test_log_arguments_stay_positional_for_formatters_that_unpack_them() -> None
     assert MaskingLogFilter().filter(record)
     assert isinstance(record.args, tuple) and len(record.args) == 5
     assert "010-1234-5678" not in record.getMessage() and record.args[4] == 200
+
+
+def _corpus() -> list[str]:
+    """Every sentence above, every utterance of the dev set and the held-out sets, and
+    the log lines the access log writes."""
+    from pathlib import Path
+
+    from support import DEVSET
+    from wanjeon.adapters.files.loader import list_case_files, load_case
+
+    texts = list(ALL_TEXTS)
+    tests = Path(__file__).resolve().parents[1]
+    for folder in [DEVSET, *sorted(tests.glob("heldout*"))]:
+        for path in list_case_files(folder):
+            texts += [u.text for u in load_case(path).transcript.segments]
+    return [*texts, "127.0.0.1:54321", "/api/v1/consultations/cs-686c4111d5085a2b/report?limit=50"]
+
+
+def test_the_quick_rule_out_never_hides_personal_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seven-digits search that skips most text must find everything the full reading
+    finds: compared on the whole corpus with the search made to let everything through."""
+    import re
+
+    import wanjeon.privacy.masking as masking
+
+    corpus = _corpus()
+    quick = [find_personal_data(text) for text in corpus]
+    ruled_out = sum(1 for text in corpus if masking._MAY_HOLD.search(text) is None)
+    monkeypatch.setattr(masking, "_MAY_HOLD", re.compile(""))
+    assert quick == [find_personal_data(text) for text in corpus]
+    assert sum(map(len, quick)) >= len(MASKED)
+    assert ruled_out > len(corpus) // 2  # it does spare the full reading for most text
