@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,8 +14,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from wanjeon.accounts.model import Account, Role, Scope
-from wanjeon.adapters.auth.tokens import LocalTokens, OidcTokens, Unauthenticated
+from wanjeon.accounts.model import Account, Principal, Role, Scope
+from wanjeon.adapters.auth.tokens import LocalTokens, OidcTokens, Unauthenticated, VerifiedTokens
 
 ISSUER = "https://idp.bank.example"
 AUDIENCE = "wanjeon"
@@ -103,3 +104,27 @@ def test_a_local_token_round_trips_and_expires() -> None:
         tokens.principal(old)
     with pytest.raises(Unauthenticated):
         LocalTokens("y" * 32, timedelta(minutes=5)).principal(tokens.issue(account))
+
+
+def test_a_token_verified_once_is_refused_from_the_moment_it_expires() -> None:
+    tokens = LocalTokens("x" * 32, timedelta(minutes=5))
+    account = Account("seller1", Role.SELLER, "강남")
+    # issued 5 minutes less 1.5 seconds ago: valid now, expired in about a second
+    token = tokens.issue(account, now=datetime.now(UTC) - timedelta(minutes=5) + timedelta(seconds=1.5))
+    assert tokens.principal(token).subject == "seller1"
+    assert tokens.principal(token).subject == "seller1"  # answered from the verified tokens
+    time.sleep(1.6)
+    with pytest.raises(Unauthenticated, match="expired"):
+        tokens.principal(token)
+
+
+def test_verified_tokens_are_kept_until_their_expiry_and_at_most_size_of_them() -> None:
+    now = [1000.0]
+    kept = VerifiedTokens(size=2, clock=lambda: now[0])
+    people = {name: Principal(name, Role.SELLER, "강남", Scope.OWN) for name in ("a", "b", "c")}
+    for name, principal in people.items():
+        kept.keep(f"token-{name}", principal, {"exp": 1010})
+    assert kept.get("token-a") is None  # the oldest made room for the third
+    assert kept.get("token-b") == people["b"] and kept.get("token-c") == people["c"]
+    now[0] = 1010.0
+    assert kept.get("token-b") is None and kept.get("token-c") is None

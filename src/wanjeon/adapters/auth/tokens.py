@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,6 +35,40 @@ def new_service_token() -> str:
     return SERVICE_PREFIX + secrets.token_urlsafe(32)
 
 
+class VerifiedTokens:
+    """Tokens whose signature and claims were checked, kept until they expire.
+
+    A client sends the same token with every request, and checking an HMAC or RSA
+    signature and decoding the claims again costs more than the rest of a small read. A
+    kept token is answered from here only before its ``exp``; the oldest is dropped when
+    ``size`` are kept. Thread-safe.
+    """
+
+    def __init__(self, size: int = 4096, clock: Callable[[], float] = time.time) -> None:
+        self._size = size
+        self._clock = clock
+        self._kept: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        kept = self._kept.get(token)
+        if kept is None:
+            return None
+        principal, expires = kept
+        if self._clock() < expires:
+            return principal
+        with self._lock:
+            self._kept.pop(token, None)
+        return None
+
+    def keep(self, token: str, principal: Principal, claims: dict[str, Any]) -> Principal:
+        with self._lock:
+            while len(self._kept) >= self._size:
+                del self._kept[next(iter(self._kept))]
+            self._kept[token] = (principal, float(claims["exp"]))
+        return principal
+
+
 class LocalTokens:
     """Tokens wanjeon issues itself after a password login."""
 
@@ -40,6 +76,7 @@ class LocalTokens:
         self._secret = secret
         self._ttl = ttl
         self._issuer = issuer
+        self._verified = VerifiedTokens()
 
     def issue(self, account: Account, now: datetime | None = None) -> str:
         now = now or datetime.now(UTC)
@@ -55,6 +92,9 @@ class LocalTokens:
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
     def principal(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         try:
             claims = jwt.decode(
                 token,
@@ -65,7 +105,7 @@ class LocalTokens:
             )
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"invalid token: {exc}") from None
-        return _principal(claims, "role", "branch", via="local")
+        return self._verified.keep(token, _principal(claims, "role", "branch", via="local"), claims)
 
 
 class OidcTokens:
@@ -85,8 +125,12 @@ class OidcTokens:
         self._audience = audience
         self._role_claim = role_claim
         self._branch_claim = branch_claim
+        self._verified = VerifiedTokens()
 
     def principal(self, token: str) -> Principal:
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         try:
             key = self._keys.get_signing_key_from_jwt(token)
             claims = jwt.decode(
@@ -99,7 +143,8 @@ class OidcTokens:
             )
         except (jwt.PyJWTError, jwt.PyJWKClientError) as exc:
             raise Unauthenticated(f"invalid identity-provider token: {exc}") from None
-        return _principal(claims, self._role_claim, self._branch_claim, via="oidc")
+        principal = _principal(claims, self._role_claim, self._branch_claim, via="oidc")
+        return self._verified.keep(token, principal, claims)
 
 
 def _principal(claims: dict[str, Any], role_claim: str, branch_claim: str, *, via: str) -> Principal:
