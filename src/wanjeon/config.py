@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     environment: Environment = Environment.DEVELOPMENT
     data_dir: Path = Field(default_factory=default_data_dir)
     database_url: str | None = None
+    database_pool_size: int = Field(default=16, ge=1, le=256)
+    """Connections each worker process keeps open; a request beyond them waits for one."""
+    worker_threads: int = Field(default=8, ge=1, le=256)
+    """Threads each worker process runs blocking request work on (database, objects, the
+    engine). Requests beyond them wait their turn; more threads than the database and
+    object store can serve at once only compete for the interpreter lock."""
 
     s3_endpoint: str | None = None
     s3_bucket: str | None = None

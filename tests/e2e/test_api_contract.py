@@ -4,6 +4,7 @@ routes, the OpenAPI document against api.md's route table, and RFC 9457 errors e
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from typing import Any
@@ -45,7 +46,7 @@ def test_an_idempotency_key_replays_the_first_creation_and_refuses_a_different_b
 
 
 def test_health_readiness_and_metrics_answer_without_a_token(service: Stack) -> None:
-    assert service.client.get("/healthz").json() == {"status": "ok"}
+    assert service.client.get("/healthz").json() == {"status": "ok", "worker": os.getpid()}
     ready = service.client.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"status": "ready", "checks": {"database": "ok", "objects": "ok"}}

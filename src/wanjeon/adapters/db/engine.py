@@ -7,6 +7,12 @@ so that transactions, savepoints and ``BEGIN IMMEDIATE`` behave as documented
 execution option ``sqlite_begin="IMMEDIATE"`` takes the write lock when it begins,
 which is how the audit log and ``get(for_update=True)`` serialise writers.
 
+Both keep ``pool_size`` connections open: opening a connection (and, for SQLite, setting
+its pragmas) costs more than the query a request makes, so a pool smaller than the
+requests a worker serves at once turns every busy moment into reconnects. As many again
+may open in a burst (a request holds its unit of work and the audit log's connection at
+once, so a hard cap could starve it), and close when returned.
+
 PostgreSQL: ``pool_pre_ping`` so that a restarted server costs one retry, not errors.
 """
 
@@ -30,16 +36,20 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, pool_size: int = 16, **kwargs: Any) -> Engine:
     """An engine for ``url`` (``sqlite:///path`` or ``postgresql+psycopg://…``); extra kwargs pass through."""
     parsed = make_url(url)
     kwargs.setdefault("json_serializer", _dumps)
+    in_memory = parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
+    if not in_memory:  # an in-memory SQLite database lives in its one connection (SingletonThreadPool)
+        kwargs.setdefault("pool_size", pool_size)
+        kwargs.setdefault("max_overflow", pool_size)
     if parsed.get_backend_name() == "sqlite":
         connect_args = dict(kwargs.pop("connect_args", {}))
         connect_args.setdefault("check_same_thread", False)
         connect_args.setdefault("timeout", 5.0)
         engine = sa.create_engine(parsed, connect_args=connect_args, **kwargs)
-        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        _configure_sqlite(engine, in_memory=in_memory)
         return engine
     if parsed.get_backend_name() == "postgresql":
         kwargs.setdefault("pool_pre_ping", True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,7 +49,22 @@ class Measured:
 
 
 def create_app(container: Container) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sync routes and run_in_threadpool share anyio's default limiter (40 threads).
+        # Each worker process has one interpreter lock, so threads beyond what the database
+        # and object store can serve at once only take turns with the event loop and add
+        # to every request's latency.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = container.settings.worker_threads
+        # What start-up built (routes, schemas, compiled statements) lives as long as the
+        # worker: frozen, full collections no longer walk it, and their pauses (tens of
+        # milliseconds, the service's p99) go away.
+        gc.collect()
+        gc.freeze()
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="wanjeon",
         version=__version__,
         summary="완전판매: verification of sales consultations under the Financial Consumer Protection Act",

@@ -35,26 +35,10 @@ def _settings() -> Settings:
 
 
 def _serve(host: str, port: int, workers: int) -> None:
-    import copy
+    from wanjeon.entrypoints.api.server import serve
 
-    import uvicorn
-    from uvicorn.config import LOGGING_CONFIG
-
-    # Personal data never reaches a log line: every handler masks what it writes.
-    logging_config = copy.deepcopy(LOGGING_CONFIG)
-    logging_config.setdefault("filters", {})["mask"] = {"()": "wanjeon.privacy.masking.MaskingLogFilter"}
-    for handler in logging_config["handlers"].values():
-        handler.setdefault("filters", []).append("mask")
     typer.echo(f"wanjeon serving on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
-    uvicorn.run(
-        "wanjeon.entrypoints.api.main:app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        log_config=logging_config,
-    )
+    serve(host, port, workers)
 
 
 def register(app: typer.Typer) -> None:

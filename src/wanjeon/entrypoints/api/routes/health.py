@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -15,8 +16,9 @@ router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
-    return {"status": "ok"}
+async def healthz() -> dict[str, str | int]:
+    """Alive; ``worker`` is the process id, to tell the workers of ``serve --workers`` apart."""
+    return {"status": "ok", "worker": os.getpid()}
 
 
 @router.get("/readyz", response_model=None)
