@@ -312,9 +312,9 @@ def test_the_latest_report_is_the_verification_the_consultation_recorded_last(st
     reviewer = Principal("reviewer-gangnam", Role.REVIEWER, "강남", Scope.BRANCH)
     opened: list[int] = []
 
-    def uow() -> Any:  # the HTTP verification's second unit of work waits for a reviewer's verification
+    def uow() -> Any:  # the HTTP verification's writing unit of work waits for a reviewer's verification
         opened.append(1)
-        if len(opened) == 2:
+        if len(opened) == 1:
             services.verify_consultation(s, reviewer, cid)
         return s.uow()
 

@@ -33,7 +33,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, StatementError
 from sqlalchemy.orm import Session, sessionmaker
 
-from unit.test_memory_unit_of_work import KST, T0, NewUow, StorageContract, add, get, opened, seed_catalogue
+from unit.test_memory_unit_of_work import (
+    ADMIN,
+    KST,
+    T0,
+    NewUow,
+    StorageContract,
+    add,
+    get,
+    opened,
+    seed_catalogue,
+)
 from wanjeon.adapters.db import (
     SqlAuditLog,
     SqlUnitOfWork,
@@ -42,10 +52,12 @@ from wanjeon.adapters.db import (
     make_session_factory,
     upgrade,
 )
+from wanjeon.adapters.db.audit import Pending, chain_pending, record
 from wanjeon.adapters.db.tables import metadata
 from wanjeon.audit.chain import verify_chain
+from wanjeon.audit.ports import AuditLog
 from wanjeon.consultation.lifecycle import EventKind
-from wanjeon.consultation.ports import ConcurrentUpdate, UnitOfWork
+from wanjeon.consultation.ports import ConcurrentUpdate, ConsultationFilter, UnitOfWork
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BACKENDS = ["sqlite", "postgresql"]
@@ -138,6 +150,15 @@ class TestSqlUnitOfWork(StorageContract):
     def new_uow(self, database: Database) -> NewUow:
         return database.uow
 
+    @pytest.fixture
+    def new_reads(self, database: Database) -> NewUow:
+        reading = make_session_factory(database.engine, reading=True)
+        return lambda: SqlUnitOfWork(reading, readonly=True)
+
+    @pytest.fixture
+    def audit_log(self, database: Database) -> AuditLog:
+        return SqlAuditLog(database.engine)
+
     def test_a_naive_timestamp_is_refused_rather_than_guessed(self, database: Database) -> None:
         seed_catalogue(database.uow)
         with database.uow() as uow, pytest.raises(StatementError, match="timezone-aware"):
@@ -152,7 +173,7 @@ def _fresh_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
 
 
 #: The newest migration; a new one changes this line (and nothing else in the test).
-HEAD = "0002"
+HEAD = "0003"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -247,13 +268,12 @@ def test_eight_parallel_clients_lose_no_event_and_count_every_save(
 def test_audit_entries_round_trip_and_filter(database: Database) -> None:
     log = SqlAuditLog(database.engine)
     seoul_3am = datetime(2026, 5, 2, 3, 0, tzinfo=KST)
-    first = log.append(
-        actor="kim", action="recording.read", target="k1", detail={"range": [0, 99], "at": seoul_3am}
-    )
+    log.append(actor="kim", action="recording.read", target="k1", detail={"range": [0, 99], "at": seoul_3am})
     log.append(actor="lee", action="report.update", target="k1", detail={"comment": "설명 보완"})
     log.append(actor="kim", action="recording.read", target="k2")
     stored = list(log.all())
-    assert stored[0] == first
+    first = stored[0]
+    assert (first.actor, first.target) == ("kim", "k1")
     assert first.detail == {"range": [0, 99], "at": "2026-05-01T18:00:00.000000+00:00"}
     assert verify_chain(stored).ok
     assert [e.seq for e in log.entries(actor="kim")] == [1, 3]
@@ -276,6 +296,48 @@ def test_audit_appends_from_eight_threads_form_a_gap_free_chain(database: Databa
     chain = list(log.all())
     assert [e.seq for e in chain] == list(range(1, 201))
     assert verify_chain(chain).ok
+
+
+def test_units_of_work_from_eight_threads_chain_every_audit_entry_once(database: Database) -> None:
+    seed_catalogue(database.uow)
+
+    def open_10() -> tuple[int, int]:
+        name = threading.current_thread().name
+        for i in range(10):
+            with database.uow() as uow:
+                uow.consultations.add(opened(f"{name}-{i}"))
+                uow.audit.append(actor=name, action="consultation.create", target=f"consultation:{name}-{i}")
+                uow.commit()
+        return 10, 0
+
+    _race(8, open_10)
+    chain = list(SqlAuditLog(database.engine).all())
+    assert [e.seq for e in chain] == list(range(1, 81))
+    with database.uow() as uow:
+        stored = {
+            c.id for c in uow.consultations.list(ADMIN, ConsultationFilter(), limit=200, cursor=None).items
+        }
+    assert {e.target.removeprefix("consultation:") for e in chain} == stored
+    assert verify_chain(chain).ok
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)  # SQLite chains while it writes
+def test_entries_left_waiting_by_a_writer_that_died_are_chained_by_the_next_reader(
+    database: Database,
+) -> None:
+    """PostgreSQL chains after the commit; a process killed in between leaves its entries in
+    ``audit_pending``, committed. The next append or read of the log chains them."""
+    at = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    with database.engine.begin() as connection:
+        assert record(connection, [Pending.of(at, "kim", "report.read", f"k{i}", None) for i in range(3)])
+    log = SqlAuditLog(database.engine)
+    log.append(actor="lee", action="report.read", target="k3")
+    assert [e.target for e in log.all()] == ["k0", "k1", "k2", "k3"]
+    assert chain_pending(database.engine, wait=True) == 0
+    with database.engine.begin() as connection:
+        assert record(connection, [Pending.of(at, "kim", "report.read", "k4", None)])
+    assert [e.target for e in log.entries(after_seq=4)] == ["k4"]
+    assert verify_chain(log.all()).ok
 
 
 def _append_from_process(url: str, name: str, count: int, start: BarrierType) -> None:

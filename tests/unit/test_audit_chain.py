@@ -187,8 +187,9 @@ def test_dropping_the_newest_entry_is_found_only_against_an_anchored_head() -> N
 
 def test_the_memory_log_is_an_audit_log_and_chains_what_it_appends() -> None:
     log: AuditLog = MemoryAuditLog(clock=lambda: T0)
-    first = log.append(actor="kim", action="recording.read", target="recording/1")
-    second = log.append(actor="lee", action="report.update", target="report/1", detail={"verdict": "fail"})
+    log.append(actor="kim", action="recording.read", target="recording/1")
+    log.append(actor="lee", action="report.update", target="report/1", detail={"verdict": "fail"})
+    first, second = log.all()
     assert (first.seq, second.seq, second.prev_hash) == (1, 2, first.hash)
     assert first.detail == {} and first.at == T0
     assert verify_chain(log.all()).ok

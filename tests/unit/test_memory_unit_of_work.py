@@ -9,6 +9,7 @@ same tests against SQLite and PostgreSQL, so the fake cannot drift from the data
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -17,6 +18,8 @@ import pytest
 from wanjeon.accounts.model import Account, Principal, Role, Scope
 from wanjeon.accounts.policy import sees
 from wanjeon.adapters.db.memory import MemoryStore, MemoryUnitOfWork
+from wanjeon.audit.chain import verify_chain
+from wanjeon.audit.ports import AuditLog
 from wanjeon.consultation.lifecycle import Consultation, Decision, Event, EventKind, Status, StoredRef
 from wanjeon.consultation.model import (
     Category,
@@ -39,6 +42,7 @@ from wanjeon.consultation.ports import (
 from wanjeon.errors import EngineError, InputError
 
 NewUow = Callable[[], UnitOfWork]
+NewReads = Callable[[], UnitOfWork]
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
 KST = timezone(timedelta(hours=9))
 ADMIN = Principal("admin", Role.ADMIN, "hq", Scope.ALL)
@@ -129,7 +133,84 @@ def all_pages(uow: UnitOfWork, principal: Principal, flt: ConsultationFilter, li
 
 
 class StorageContract:
-    """What every ``UnitOfWork`` keeps; subclasses provide the ``new_uow`` fixture."""
+    """What every ``UnitOfWork`` keeps; subclasses provide the ``new_uow`` fixture (and
+    ``new_reads``, reading units of work, and ``audit_log``, the log they record into,
+    over the same store)."""
+
+    # --- the audit entries of a change ------------------------------------------------------
+    def test_audit_entries_are_stored_with_their_change_and_never_without_it(
+        self, new_uow: NewUow, audit_log: AuditLog
+    ) -> None:
+        seed_catalogue(new_uow)
+        with new_uow() as uow:  # left without commit
+            uow.consultations.add(opened("k1"))
+            uow.audit.append(actor="a1", action="consultation.create", target="consultation:k1")
+        with new_uow() as uow:
+            uow.consultations.add(opened("k2"))
+            uow.audit.append(actor="a1", action="consultation.create", target="consultation:k2")
+            uow.rollback()
+            uow.consultations.add(opened("k3"))
+            uow.audit.append(actor="a1", action="consultation.create", target="consultation:k3")
+            uow.audit.append(actor="a1", action="recording.start", target="consultation:k3", detail={"n": 3})
+            uow.commit()
+        entries = list(audit_log.all())
+        assert [(e.seq, e.action, e.target) for e in entries] == [
+            (1, "consultation.create", "consultation:k3"),
+            (2, "recording.start", "consultation:k3"),
+        ]
+        assert entries[1].detail == {"n": 3}
+        assert verify_chain(entries).ok
+
+    def test_a_unit_refused_for_a_concurrent_update_records_no_audit_entry(
+        self, new_uow: NewUow, audit_log: AuditLog
+    ) -> None:
+        seed_catalogue(new_uow)
+        add(new_uow, opened("k1"))
+        with new_uow() as first, new_uow() as second:
+            mine, theirs = first.consultations.get("k1"), second.consultations.get("k1")
+            assert mine is not None and theirs is not None
+            mine.start_recording(T0, "a1")
+            first.consultations.save(mine)
+            first.audit.append(actor="a1", action="recording.start", target="consultation:k1")
+            first.commit()
+            second.audit.append(actor="a2", action="transcript.update", target="consultation:k1")
+            theirs.store_transcript(ref("tr", "k1"), T0, "a2")
+            with pytest.raises(ConcurrentUpdate):
+                second.consultations.save(theirs)
+                second.commit()
+        assert [(e.actor, e.action) for e in audit_log.all()] == [("a1", "recording.start")]
+
+    def test_audit_entries_of_successive_commits_chain_in_commit_order(
+        self, new_uow: NewUow, audit_log: AuditLog
+    ) -> None:
+        seed_catalogue(new_uow)
+        audit_log.append(actor="reviewer", action="report.read", target="consultation:k0")
+        for i in range(1, 4):
+            with new_uow() as uow:
+                uow.consultations.add(opened(f"k{i}"))
+                uow.audit.append(actor="a1", action="consultation.create", target=f"consultation:k{i}")
+                uow.commit()
+        entries = list(audit_log.all())
+        assert [e.target for e in entries] == [f"consultation:k{i}" for i in range(4)]
+        assert [e.seq for e in entries] == [1, 2, 3, 4]
+        assert verify_chain(entries).ok
+
+    # --- reading units of work ---------------------------------------------------------------
+    def test_a_reading_unit_sees_what_is_committed_and_cannot_commit(
+        self, new_uow: NewUow, new_reads: NewReads
+    ) -> None:
+        seed_catalogue(new_uow)
+        add(new_uow, opened("k1"))
+        with new_reads() as reads:
+            found = reads.consultations.get("k1")
+            assert found is not None and found.id == "k1"
+            assert reads.products.get("p-els") == els()
+            with suppress(RuntimeError):  # SQL refuses the write itself; either way it is never stored
+                reads.consultations.add(opened("k2"))
+            with pytest.raises(RuntimeError, match="cannot commit"):
+                reads.commit()
+        with new_reads() as reads:
+            assert reads.consultations.get("k2") is None
 
     # --- catalogue -------------------------------------------------------------------------
     def test_products_and_customers_round_trip_field_for_field(self, new_uow: NewUow) -> None:
@@ -507,9 +588,20 @@ def test_the_db_package_exports_exactly_its_documented_names() -> None:
 
 class TestMemoryUnitOfWork(StorageContract):
     @pytest.fixture
-    def new_uow(self) -> NewUow:
-        store = MemoryStore()
+    def store(self) -> MemoryStore:
+        return MemoryStore()
+
+    @pytest.fixture
+    def new_uow(self, store: MemoryStore) -> NewUow:
         return lambda: MemoryUnitOfWork(store)
+
+    @pytest.fixture
+    def new_reads(self, store: MemoryStore) -> NewReads:
+        return lambda: MemoryUnitOfWork(store, readonly=True)
+
+    @pytest.fixture
+    def audit_log(self, store: MemoryStore) -> AuditLog:
+        return store.audit
 
     def test_a_unit_cannot_be_entered_twice_or_used_outside_its_block(self) -> None:
         uow = MemoryUnitOfWork()

@@ -30,14 +30,13 @@ class MemoryAuditLog:
 
     def append(
         self, *, actor: str, action: str, target: str, detail: Mapping[str, Any] | None = None
-    ) -> AuditEntry:
+    ) -> None:
         with self._lock:
             head = self._entries[-1] if self._entries else None
             entry = next_entry(
                 head, at=self._clock(), actor=actor, action=action, target=target, detail=detail or {}
             )
             self._entries.append(entry)
-        return entry
 
     def entries(
         self,

@@ -13,10 +13,11 @@ class AuditLog(Protocol):
 
     Contract every implementation keeps:
 
-    * ``append`` is serialised: however many threads or processes append at once, each
-      entry gets the next ``seq`` and links to the entry appended just before it (a lock
-      in memory, a row lock or serialisable transaction in a database). It stamps the
-      time itself, in UTC, and returns the entry as stored.
+    * ``append`` records an entry, stamped with the time in UTC. However many threads or
+      processes append at once, each entry gets the next ``seq`` and links to the entry
+      chained just before it (a lock in memory, a database lock). An implementation may
+      link it into the chain a moment later than it returns, but never loses it.
+    * ``entries`` and ``all`` show every entry appended before they were called.
     * Nothing is ever updated or deleted through this port; archiving old entries is
       an operator's act that leaves a ``Checkpoint`` behind.
     * ``entries`` pages in ``seq`` order: those after ``after_seq``, at most ``limit``,
@@ -28,7 +29,7 @@ class AuditLog(Protocol):
 
     def append(
         self, *, actor: str, action: str, target: str, detail: Mapping[str, Any] | None = None
-    ) -> AuditEntry: ...
+    ) -> None: ...
 
     def entries(
         self,

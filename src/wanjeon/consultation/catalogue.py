@@ -12,14 +12,14 @@ def add_product(s: Services, who: Principal, product: Product) -> Product:
     require(who, Action.WRITE_PRODUCT)
     with s.uow() as uow:
         uow.products.add(product)
+        uow.audit.append(actor=who.subject, action="product.create", target=f"product:{product.id}")
         uow.commit()
-    s.audit.append(actor=who.subject, action="product.create", target=f"product:{product.id}")
     return product
 
 
 def get_product(s: Services, who: Principal, product_id: str) -> Product:
     require(who, Action.READ_CATALOGUE)
-    with s.uow() as uow:
+    with s.reads() as uow:
         product = uow.products.get(product_id)
     if product is None:
         raise NotFound("product", product_id)
@@ -30,14 +30,14 @@ def add_customer(s: Services, who: Principal, customer: Customer) -> Customer:
     require(who, Action.WRITE_CUSTOMER)
     with s.uow() as uow:
         uow.customers.add(customer)
+        uow.audit.append(actor=who.subject, action="customer.create", target=f"customer:{customer.id}")
         uow.commit()
-    s.audit.append(actor=who.subject, action="customer.create", target=f"customer:{customer.id}")
     return customer
 
 
 def get_customer(s: Services, who: Principal, customer_id: str) -> Customer:
     require(who, Action.READ_CATALOGUE)
-    with s.uow() as uow:
+    with s.reads() as uow:
         customer = uow.customers.get(customer_id)
     if customer is None:
         raise NotFound("customer", customer_id)

@@ -12,6 +12,7 @@ PostgreSQL, and the in-memory fake):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -134,7 +135,22 @@ class IdempotencyRepository(Protocol):
     def release(self, principal: str, key: str) -> None: ...
 
 
+class AuditRecorder(Protocol):
+    """The audit entries of a unit of work's change, stored with its commit and never
+    without it: a change and the record of who made it are one transaction. Entries join
+    the audit log's hash chain (``audit.ports.AuditLog``) in the order they were recorded."""
+
+    def append(
+        self, *, actor: str, action: str, target: str, detail: Mapping[str, Any] | None = None
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
+    """One transaction's worth of repositories: nothing is stored until ``commit``, and
+    leaving the block without it rolls back. A reading unit of work (``Services.reads``)
+    refuses ``commit`` with ``RuntimeError``, and may see each read at the latest
+    committed state rather than all of them at one instant."""
+
     products: ProductRepository
     customers: CustomerRepository
     consultations: ConsultationRepository
@@ -142,6 +158,7 @@ class UnitOfWork(Protocol):
     rulebooks: RulebookRepository
     accounts: AccountRepository
     idempotency: IdempotencyRepository
+    audit: AuditRecorder
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(

@@ -1,7 +1,9 @@
 """Use cases of the consultation service: what the API and workers ask for.
 
 Each use case opens one unit of work, checks the principal's right with
-``accounts.policy``, changes the aggregate, appends to the audit log and commits.
+``accounts.policy``, changes the aggregate, records the change in the unit of work's
+audit log and commits: the change and its audit entry are stored together or not at
+all. Reads are appended to the audit log on their own, once they succeed.
 Objects are written *before* the row that references them is committed, so a
 crash leaves at most an unreferenced object (the sweep removes it), never a row
 pointing at nothing; a changed or missing object is reported, not served.
@@ -55,7 +57,11 @@ class Unprocessable(WanjeonError):
 
 @dataclass(frozen=True, slots=True)
 class Services:
-    """Everything the use cases need, built by ``bootstrap``."""
+    """Everything the use cases need, built by ``bootstrap``.
+
+    ``uow`` opens a unit of work that may change things; ``reads`` one that only reads
+    (it cannot commit), which a database can serve without a transaction of its own.
+    """
 
     uow: Callable[[], UnitOfWork]
     objects: ObjectStore
@@ -63,6 +69,7 @@ class Services:
     verifier: Callable[[], Verifier]
     audit: AuditLog
     clock: Clock
+    reads: Callable[[], UnitOfWork]
 
 
 # --- consultations ------------------------------------------------------------------------
@@ -96,8 +103,10 @@ def open_consultation(
             f"cs-{uuid.uuid4().hex[:16]}", product_id, customer_id, seller, branch, context, s.clock()
         )
         uow.consultations.add(consultation)
+        uow.audit.append(
+            actor=who.subject, action="consultation.create", target=f"consultation:{consultation.id}"
+        )
         uow.commit()
-    s.audit.append(actor=who.subject, action="consultation.create", target=f"consultation:{consultation.id}")
     return consultation
 
 
@@ -117,7 +126,7 @@ def _load(
 
 
 def get_consultation(s: Services, who: Principal, consultation_id: str) -> Consultation:
-    with s.uow() as uow:
+    with s.reads() as uow:
         return _load(uow, who, Action.READ_CONSULTATION, consultation_id)
 
 
@@ -125,7 +134,7 @@ def list_consultations(
     s: Services, who: Principal, flt: ConsultationFilter, *, limit: int, cursor: str | None
 ) -> Page:
     require(who, Action.READ_CONSULTATION)
-    with s.uow() as uow:
+    with s.reads() as uow:
         return uow.consultations.list(who, flt, limit=limit, cursor=cursor)
 
 
@@ -143,15 +152,17 @@ def recording_event(s: Services, who: Principal, consultation_id: str, event: st
         consultation = _load(uow, who, Action.RECORD, consultation_id, for_update=True)
         moves[event](consultation, s.clock(), who.subject)
         uow.consultations.save(consultation)
+        uow.audit.append(
+            actor=who.subject, action=f"recording.{event}", target=f"consultation:{consultation_id}"
+        )
         uow.commit()
-    s.audit.append(actor=who.subject, action=f"recording.{event}", target=f"consultation:{consultation_id}")
     return consultation
 
 
 def store_recording(
     s: Services, who: Principal, consultation_id: str, stream: BinaryIO, *, content_type: str, max_bytes: int
 ) -> Consultation:
-    with s.uow() as uow:
+    with s.reads() as uow:
         _load(uow, who, Action.RECORD, consultation_id).ensure_can_store_recording()
     key = f"recordings/{consultation_id}/{uuid.uuid4().hex}"
     ref = s.recordings.put(key, stream, content_type=content_type, max_bytes=max_bytes)
@@ -160,21 +171,21 @@ def store_recording(
             consultation = _load(uow, who, Action.RECORD, consultation_id, for_update=True)
             consultation.store_recording(ref, s.clock(), who.subject)
             uow.consultations.save(consultation)
+            uow.audit.append(
+                actor=who.subject,
+                action="recording.upload",
+                target=f"consultation:{consultation_id}",
+                detail={"sha256": ref.sha256, "size": ref.size},
+            )
             uow.commit()
     except WanjeonError:
         s.recordings.delete(key)  # refused after all (a concurrent change): leave nothing behind
         raise
-    s.audit.append(
-        actor=who.subject,
-        action="recording.upload",
-        target=f"consultation:{consultation_id}",
-        detail={"sha256": ref.sha256, "size": ref.size},
-    )
     return consultation
 
 
 def read_recording(s: Services, who: Principal, consultation_id: str) -> tuple[StoredRef, ObjectStore]:
-    with s.uow() as uow:
+    with s.reads() as uow:
         consultation = _load(uow, who, Action.READ_RECORDING, consultation_id)
     if consultation.recording is None:
         raise NotFound("recording of consultation", consultation_id)
@@ -217,7 +228,7 @@ def store_transcript(
     """Personal data is masked before anything is stored (positions kept, so evidence stays right)."""
     masked = mask_transcript(transcript)
     body = transcript_to_json(masked)
-    with s.uow() as uow:
+    with s.reads() as uow:
         _load(uow, who, Action.RECORD, consultation_id).ensure_can_store_transcript()
     key = f"transcripts/{consultation_id}/{hashlib.sha256(body).hexdigest()[:16]}.json"
     ref = s.objects.put(key, io.BytesIO(body), content_type="application/json")
@@ -225,13 +236,13 @@ def store_transcript(
         consultation = _load(uow, who, Action.RECORD, consultation_id, for_update=True)
         consultation.store_transcript(ref, s.clock(), who.subject)
         uow.consultations.save(consultation)
+        uow.audit.append(
+            actor=who.subject,
+            action="transcript.update",
+            target=f"consultation:{consultation_id}",
+            detail={"sha256": ref.sha256, "segments": len(masked.segments)},
+        )
         uow.commit()
-    s.audit.append(
-        actor=who.subject,
-        action="transcript.update",
-        target=f"consultation:{consultation_id}",
-        detail={"sha256": ref.sha256, "segments": len(masked.segments)},
-    )
     return consultation
 
 
@@ -259,7 +270,7 @@ def load_transcript(s: Services, ref: StoredRef) -> Transcript:
 
 
 def read_transcript(s: Services, who: Principal, consultation_id: str) -> Transcript:
-    with s.uow() as uow:
+    with s.reads() as uow:
         consultation = _load(uow, who, Action.READ_REPORT, consultation_id)
     if consultation.transcript is None:
         raise NotFound("transcript of consultation", consultation_id)
@@ -269,7 +280,7 @@ def read_transcript(s: Services, who: Principal, consultation_id: str) -> Transc
 
 
 def verification_history(s: Services, who: Principal, consultation_id: str) -> list[VerificationRecord]:
-    with s.uow() as uow:
+    with s.reads() as uow:
         _load(uow, who, Action.READ_REPORT, consultation_id)
         records = uow.verifications.history(consultation_id)
     s.audit.append(actor=who.subject, action="report.list", target=f"consultation:{consultation_id}")
@@ -277,7 +288,7 @@ def verification_history(s: Services, who: Principal, consultation_id: str) -> l
 
 
 def verify_consultation(s: Services, who: Principal, consultation_id: str) -> VerificationRecord:
-    with s.uow() as uow:
+    with s.reads() as uow:
         consultation = _load(uow, who, Action.VERIFY, consultation_id)
         if consultation.transcript is None:
             raise Unprocessable(f"consultation {consultation_id} has no transcript to verify yet")
@@ -312,17 +323,17 @@ def verify_consultation(s: Services, who: Principal, consultation_id: str) -> Ve
             record.id, record.verdict, record.rulebook_version, s.clock(), who.subject
         )
         uow.consultations.save(current)
+        uow.audit.append(
+            actor=who.subject,
+            action="report.create",
+            target=f"consultation:{consultation_id}",
+            detail={
+                "verification": record.id,
+                "verdict": record.verdict,
+                "rulebook_version": record.rulebook_version,
+            },
+        )
         uow.commit()
-    s.audit.append(
-        actor=who.subject,
-        action="report.create",
-        target=f"consultation:{consultation_id}",
-        detail={
-            "verification": record.id,
-            "verdict": record.verdict,
-            "rulebook_version": record.rulebook_version,
-        },
-    )
     return record
 
 
@@ -345,7 +356,7 @@ def rulebook_version_of(verifier: Verifier, at: datetime) -> Any:
 def latest_report(
     s: Services, who: Principal, consultation_id: str
 ) -> tuple[Consultation, VerificationRecord]:
-    with s.uow() as uow:
+    with s.reads() as uow:
         consultation = _load(uow, who, Action.READ_REPORT, consultation_id)
         record = uow.verifications.latest(consultation_id)
     if record is None:
@@ -366,11 +377,11 @@ def review_consultation(
         consultation = _load(uow, who, Action.REVIEW, consultation_id, for_update=True)
         consultation.review(decision, mask_text(comment), s.clock(), who.subject)
         uow.consultations.save(consultation)
+        uow.audit.append(
+            actor=who.subject,
+            action="consultation.review",
+            target=f"consultation:{consultation_id}",
+            detail={"decision": decision.value},
+        )
         uow.commit()
-    s.audit.append(
-        actor=who.subject,
-        action="consultation.review",
-        target=f"consultation:{consultation_id}",
-        detail={"decision": decision.value},
-    )
     return consultation

@@ -1,25 +1,36 @@
 """``SqlAuditLog``: the hash-chained audit log in the service's database.
 
-Each append is its own short transaction that reads the head and inserts the next
-entry. Appends are serialised across threads *and processes*: on PostgreSQL by a
-transaction-scoped advisory lock taken first, on SQLite by ``BEGIN IMMEDIATE`` (the
-database's single write lock). So no two entries share a ``seq`` or link to the same
-predecessor, and ``seq`` has no gaps (it is assigned here, not by a sequence, which
-would leave holes on rollback).
+Chaining an entry reads the head and inserts the next entry; it is serialised across
+threads *and processes*, on PostgreSQL by a transaction-scoped advisory lock, on SQLite by
+the database's single write lock. So no two entries share a ``seq`` or link to the same
+predecessor, and ``seq`` has no gaps (it is assigned here, not by a sequence, which would
+leave holes on rollback).
 
-Because the append commits on its own, call it after the unit of work it records has
-committed: on SQLite an append inside an open writing unit of work in the same thread
-would wait for that unit's lock until the busy timeout.
+A change records its entries in its own unit of work (``SqlAuditRecorder``), and they
+commit together or not at all:
+
+* on SQLite the unit of work holds the database's write lock when it writes, so its
+  entries are chained right there, just before it commits;
+* on PostgreSQL they are inserted into ``audit_pending`` instead, which waits for no
+  lock. After the commit, ``chain_pending`` links whatever waits into the chain if the
+  chain's lock is free; if it is not, its holder does, because it chains until nothing
+  is left. A writer never queues behind another for the chain: the API bench found
+  29% of a worker's threads waiting for that lock when every writer took it.
+
+``SqlAuditLog.append`` records what changes nothing else (a read of a report, a login)
+the same way, in a transaction of its own. ``entries`` and ``all`` first chain whatever
+waits, waiting for the lock, so they show every entry recorded before they were called.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from wanjeon.adapters.db import tables as t
 from wanjeon.adapters.db.engine import SQLITE_BEGIN
@@ -27,6 +38,7 @@ from wanjeon.audit.chain import AuditEntry, next_entry
 
 if TYPE_CHECKING:
     from wanjeon.audit.ports import AuditLog
+    from wanjeon.consultation.ports import AuditRecorder
 
 # pg_advisory_xact_lock key for "wanjeon audit append" (any constant unique to wanjeon).
 _APPEND_LOCK = 0x77616E6A_656F6E02
@@ -55,40 +67,134 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An entry waiting for its place in the chain (``seq`` and the hashes come then)."""
+
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, at: datetime, actor: str, action: str, target: str, detail: Mapping[str, Any] | None
+    ) -> Pending:
+        return cls(at, actor, action, target, _plain(dict(detail or {})))
+
+
+_P = t.audit_pending.c
+_HEAD = sa.select(t.audit_log).order_by(_A.seq.desc()).limit(1)
+_LOCK = sa.select(sa.func.pg_advisory_xact_lock(_APPEND_LOCK))
+_TRY_LOCK = sa.select(sa.func.pg_try_advisory_xact_lock(_APPEND_LOCK))
+_WAITING = sa.select(t.audit_pending).order_by(_P.id).limit(_BATCH)
+_DONE = sa.delete(t.audit_pending).where(_P.id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def _chain(connection: Connection, pending: Sequence[Pending]) -> None:
+    """Link ``pending`` after the head, in the caller's transaction, which holds the chain's lock."""
+    row = connection.execute(_HEAD).first()
+    head = None if row is None else _entry(row)
+    rows: list[dict[str, Any]] = []
+    for p in pending:
+        head = next_entry(head, at=p.at, actor=p.actor, action=p.action, target=p.target, detail=p.detail)
+        rows.append(
+            {
+                "seq": head.seq,
+                "at": head.at,
+                "actor": head.actor,
+                "action": head.action,
+                "target": head.target,
+                "detail": head.detail,
+                "prev_hash": head.prev_hash,
+                "hash": head.hash,
+            }
+        )
+    connection.execute(sa.insert(t.audit_log), rows)
+
+
+def record(connection: Connection, pending: Sequence[Pending]) -> bool:
+    """Store ``pending`` in the caller's open transaction; True when ``chain_pending`` must
+    follow its commit (PostgreSQL). On SQLite the transaction must hold the write lock
+    already (``BEGIN IMMEDIATE``, or a write earlier in it)."""
+    if connection.dialect.name != "postgresql":
+        _chain(connection, pending)
+        return False
+    connection.execute(
+        sa.insert(t.audit_pending),
+        [
+            {"at": p.at, "actor": p.actor, "action": p.action, "target": p.target, "detail": p.detail}
+            for p in pending
+        ],
+    )
+    return True
+
+
+def chain_pending(engine: Engine, *, wait: bool) -> int:
+    """PostgreSQL: link the waiting entries into the chain, a batch per transaction, until
+    none is left; returns how many. ``wait=False`` returns at once when another holds the
+    lock (that holder goes on until nothing waits, so nothing is left behind)."""
+    chained = 0
+    while True:
+        with engine.connect() as connection, connection.begin():
+            if wait:
+                connection.execute(_LOCK)
+            elif not connection.scalar(_TRY_LOCK):
+                return chained
+            rows = connection.execute(_WAITING).all()
+            if not rows:
+                return chained
+            _chain(connection, [Pending(r.at, r.actor, r.action, r.target, dict(r.detail)) for r in rows])
+            connection.execute(_DONE, {"ids": [r.id for r in rows]})
+        chained += len(rows)
+
+
+class SqlAuditRecorder:
+    """A unit of work's ``audit``: entries kept until ``flush``, which the unit of work
+    calls just before it commits."""
+
+    def __init__(self, clock: Callable[[], datetime] = _now) -> None:
+        self._clock = clock
+        self._pending: list[Pending] = []
+
+    def append(
+        self, *, actor: str, action: str, target: str, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        self._pending.append(Pending.of(self._clock(), actor, action, target, detail))
+
+    def flush(self, connection: Connection) -> bool:
+        """Store what was recorded; True when ``chain_pending`` must follow the commit."""
+        pending, self._pending = self._pending, []
+        return bool(pending) and record(connection, pending)
+
+    def discard(self) -> None:
+        self._pending = []
+
+
 class SqlAuditLog:
     """``AuditLog`` on SQLite or PostgreSQL; share one instance per engine, it is thread-safe."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] = _now) -> None:
         self._engine = engine
         self._clock = clock
+        self._deferred = engine.dialect.name == "postgresql"
 
     def append(
         self, *, actor: str, action: str, target: str, detail: Mapping[str, Any] | None = None
-    ) -> AuditEntry:
-        kept = _plain(dict(detail or {}))
+    ) -> None:
+        pending = Pending.of(self._clock(), actor, action, target, detail)
         with self._engine.connect() as connection:
             connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
             with connection.begin():
-                if connection.dialect.name == "postgresql":
-                    connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_APPEND_LOCK)))
-                row = connection.execute(sa.select(t.audit_log).order_by(_A.seq.desc()).limit(1)).first()
-                head = None if row is None else _entry(row)
-                entry = next_entry(
-                    head, at=self._clock(), actor=actor, action=action, target=target, detail=kept
-                )
-                connection.execute(
-                    sa.insert(t.audit_log).values(
-                        seq=entry.seq,
-                        at=entry.at,
-                        actor=entry.actor,
-                        action=entry.action,
-                        target=entry.target,
-                        detail=entry.detail,
-                        prev_hash=entry.prev_hash,
-                        hash=entry.hash,
-                    )
-                )
-        return entry
+                record(connection, [pending])
+        if self._deferred:
+            chain_pending(self._engine, wait=False)
+
+    def settle(self) -> None:
+        """Chain every entry recorded so far (waiting for the lock if need be)."""
+        if self._deferred:
+            chain_pending(self._engine, wait=True)
 
     def entries(
         self,
@@ -101,6 +207,12 @@ class SqlAuditLog:
     ) -> list[AuditEntry]:
         if limit < 0:
             raise ValueError(f"limit must be 0 or more, not {limit}")
+        self.settle()
+        return self._entries(after_seq, limit, actor, target, action)
+
+    def _entries(
+        self, after_seq: int, limit: int, actor: str | None, target: str | None, action: str | None
+    ) -> list[AuditEntry]:
         wanted = [(_A.actor, actor), (_A.target, target), (_A.action, action)]
         query = (
             sa.select(t.audit_log)
@@ -113,9 +225,10 @@ class SqlAuditLog:
 
     def all(self) -> Iterator[AuditEntry]:
         """The whole chain in ``seq`` order, read in batches so a long log never sits in memory."""
+        self.settle()
         after = 0
         while True:
-            batch = self.entries(after_seq=after, limit=_BATCH)
+            batch = self._entries(after, _BATCH, None, None, None)
             yield from batch
             if len(batch) < _BATCH:
                 return
@@ -130,3 +243,4 @@ def _entry(row: sa.Row[Any]) -> AuditEntry:
 
 if TYPE_CHECKING:  # the adapter keeps the port's shape; mypy checks it here
     _conforms: AuditLog = SqlAuditLog(sa.create_engine("sqlite://"))
+    _records: AuditRecorder = SqlAuditRecorder()

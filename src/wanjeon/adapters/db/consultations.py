@@ -36,6 +36,37 @@ from wanjeon.errors import EngineError
 
 _C = t.consultations.c
 _E = t.consultation_events.c
+# The reads every request makes, built once: a statement object keeps its cache key, so
+# executing it again skips building the expression and looking up its compiled form.
+# A plain read takes a consultation with its events in one round trip, a row per event.
+# A locking read cannot: on PostgreSQL a statement that waited for the row lock rechecks
+# the locked row but keeps the joined rows of its older snapshot, so it reads the events
+# in a second statement, after the lock is held.
+_WITH_EVENTS = (
+    sa.select(
+        t.consultations,
+        _E.seq.label("event_seq"),
+        _E.kind.label("event_kind"),
+        _E.at.label("event_at"),
+        _E.actor.label("event_actor"),
+        _E.detail.label("event_detail"),
+    )
+    .outerjoin(t.consultation_events, _E.consultation_id == _C.id)
+    .where(_C.id == sa.bindparam("id"))
+    .order_by(_E.seq)
+)
+_ONE = sa.select(t.consultations).where(_C.id == sa.bindparam("id"))
+_ONE_FOR_UPDATE = _ONE.with_for_update()
+_EVENTS = (
+    sa.select(t.consultation_events)
+    .where(_E.consultation_id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_E.consultation_id, _E.seq)
+)
+_EVENT_COUNT = (
+    sa.select(sa.func.count())
+    .select_from(t.consultation_events)
+    .where(_E.consultation_id == sa.bindparam("id"))
+)
 
 
 class SqlConsultationRepository:
@@ -57,14 +88,23 @@ class SqlConsultationRepository:
         self._insert_events(consultation, 0)
 
     def get(self, consultation_id: str, *, for_update: bool = False) -> Consultation | None:
-        query = sa.select(t.consultations).where(_C.id == consultation_id)
-        if for_update:
-            if self._session.get_bind().dialect.name == "sqlite":
-                if not self._session.in_transaction():
-                    self._session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
-            else:
-                query = query.with_for_update()
-        row = self._session.execute(query).one_or_none()
+        if not for_update:
+            rows = self._session.execute(_WITH_EVENTS, {"id": consultation_id}).all()
+            if not rows:
+                return None
+            events = [
+                Event(EventKind(row.event_kind), row.event_at, row.event_actor, row.event_detail)
+                for row in rows
+                if row.event_seq is not None
+            ]
+            return _consultation(rows[0], events)
+        query = _ONE
+        if self._session.get_bind().dialect.name == "sqlite":
+            if not self._session.in_transaction():
+                self._session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+        else:
+            query = _ONE_FOR_UPDATE
+        row = self._session.execute(query, {"id": consultation_id}).one_or_none()
         if row is None:
             return None
         return _consultation(row, _load_events(self._session, [consultation_id])[consultation_id])
@@ -81,12 +121,7 @@ class SqlConsultationRepository:
                 raise ConcurrentUpdate(
                     f"{what} changed since it was read at version {consultation.version}; reload and retry"
                 )
-            stored = self._session.scalar(
-                sa.select(sa.func.count())
-                .select_from(t.consultation_events)
-                .where(_E.consultation_id == consultation.id)
-            )
-            stored = int(stored or 0)
+            stored = int(self._session.scalar(_EVENT_COUNT, {"id": consultation.id}) or 0)
             if stored > len(consultation.events):
                 raise EngineError(f"{what} lost events: {stored} stored, {len(consultation.events)} held")
             self._insert_events(consultation, stored)
@@ -132,12 +167,7 @@ def _load_events(session: Session, ids: list[str]) -> dict[str, list[Event]]:
     """The events of several consultations in one query, each list in the order they happened."""
     found: dict[str, list[Event]] = defaultdict(list)
     if ids:
-        rows = session.execute(
-            sa.select(t.consultation_events)
-            .where(_E.consultation_id.in_(ids))
-            .order_by(_E.consultation_id, _E.seq)
-        )
-        for row in rows:
+        for row in session.execute(_EVENTS, {"ids": ids}):
             found[row.consultation_id].append(Event(EventKind(row.kind), row.at, row.actor, row.detail))
     return found
 

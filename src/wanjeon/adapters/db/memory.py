@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from wanjeon.adapters.db.memory_repositories import (
     Accounts,
+    Audit,
     Consultations,
     Customers,
     Idempotency,
@@ -27,6 +28,7 @@ from wanjeon.adapters.db.memory_repositories import (
 )
 from wanjeon.consultation.ports import (
     AccountRepository,
+    AuditRecorder,
     ConsultationRepository,
     CustomerRepository,
     IdempotencyRepository,
@@ -49,10 +51,12 @@ class MemoryUnitOfWork:
     rulebooks: RulebookRepository
     accounts: AccountRepository
     idempotency: IdempotencyRepository
+    audit: AuditRecorder
 
-    def __init__(self, store: MemoryStore | None = None) -> None:
+    def __init__(self, store: MemoryStore | None = None, *, readonly: bool = False) -> None:
         self.store = store if store is not None else MemoryStore()
         self._work: Work | None = None
+        self._readonly = readonly
         self.committed = 0  # how many commits this unit of work made, for tests to assert on
 
     def __enter__(self) -> MemoryUnitOfWork:
@@ -67,6 +71,8 @@ class MemoryUnitOfWork:
         self._work = None
 
     def commit(self) -> None:
+        if self._readonly:
+            raise RuntimeError("a reading unit of work cannot commit; open one with Services.uow")
         self._open().commit()
         self.committed += 1
         self._begin()
@@ -84,6 +90,7 @@ class MemoryUnitOfWork:
         self.rulebooks = Rulebooks(work)
         self.accounts = Accounts(work)
         self.idempotency = Idempotency(work)
+        self.audit = Audit(work)
 
     def _open(self) -> Work:
         if self._work is None:

@@ -8,6 +8,7 @@ under the store's lock. The repositories only read and change the copy.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 from wanjeon.accounts.model import Account, Principal
 from wanjeon.accounts.policy import sees
 from wanjeon.adapters.db.paging import clamp_limit, decode_cursor, encode_cursor
+from wanjeon.audit.memory import MemoryAuditLog
 from wanjeon.consultation.lifecycle import Consultation
 from wanjeon.consultation.model import Customer, Product
 from wanjeon.consultation.ports import (
@@ -54,11 +56,12 @@ TABLES = tuple(f.name for f in fields(State))
 
 
 class MemoryStore:
-    """The committed state; thread-safe, so tests can race units of work against it."""
+    """The committed state and its audit log; thread-safe, so tests can race units of work against it."""
 
     def __init__(self) -> None:
         self.state = State()
         self.lock = threading.Lock()
+        self.audit = MemoryAuditLog()
 
 
 class Work:
@@ -72,6 +75,7 @@ class Work:
         self.changed: dict[str, set[Any]] = {name: set() for name in TABLES}
         self.removed: dict[str, set[Any]] = {name: set() for name in TABLES}
         self.base_versions: dict[str, int] = {}  # consultation id -> version when first saved
+        self.audit: list[dict[str, Any]] = []  # entries to chain when the work commits
 
     def insert(self, table: str, key: Any, value: Any, what: str) -> None:
         rows: dict[Any, Any] = getattr(self.state, table)
@@ -119,6 +123,8 @@ class Work:
             for table, keys in self.removed.items():
                 for key in keys:
                     getattr(committed, table).pop(key, None)
+            for entry in self.audit:
+                self.store.audit.append(**entry)
 
 
 def utc(at: datetime) -> datetime:
@@ -133,6 +139,16 @@ def _in_utc(c: Consultation) -> Consultation:
     copy.created_at = utc(c.created_at)
     copy.events = [replace(e, at=utc(e.at)) for e in copy.events]
     return copy
+
+
+class Audit:
+    def __init__(self, work: Work) -> None:
+        self._work = work
+
+    def append(
+        self, *, actor: str, action: str, target: str, detail: Mapping[str, Any] | None = None
+    ) -> None:
+        self._work.audit.append({"actor": actor, "action": action, "target": target, "detail": detail})
 
 
 class Products:

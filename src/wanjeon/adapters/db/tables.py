@@ -69,6 +69,8 @@ class UtcDateTime(sa.TypeDecorator[datetime]):
 
 Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 Id = sa.String(128)
+# SQLite numbers rows by themselves only for an INTEGER PRIMARY KEY
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def _created_at() -> sa.Column[datetime]:
@@ -214,4 +216,21 @@ audit_log = sa.Table(
     sa.Index("ix_audit_log_actor", "actor"),
     sa.Index("ix_audit_log_target", "target"),
     sa.Index("ix_audit_log_action", "action"),
+)
+
+# PostgreSQL: entries a committed change recorded, waiting to be linked into ``audit_log``.
+# Writers insert here inside their own transaction without waiting for anyone; whoever
+# holds the chain's lock next moves them into the chain (``audit.chain_pending``). SQLite
+# holds one write lock for the whole database anyway and chains at once; it never uses it.
+audit_pending = sa.Table(
+    "audit_pending",
+    metadata,
+    sa.Column(
+        "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True, autoincrement=True
+    ),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("actor", Id, nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("target", sa.String(256), nullable=False),
+    sa.Column("detail", Json, nullable=False),
 )

@@ -3,17 +3,25 @@
 Use one ``SqlUnitOfWork`` per request or job (an instance is not shared between
 threads); each ``with`` block opens a fresh session. Nothing is visible to others
 until ``commit()``; leaving the block without it rolls back, exceptions included.
+
+A reading unit of work (``readonly=True``, sessions from ``make_session_factory(engine,
+reading=True)``) refuses to write or commit. On PostgreSQL its statements run in autocommit, each
+on the latest committed state: no ``BEGIN`` and ``ROLLBACK`` round trips around a read,
+which cost as much as the read itself. SQLite's transactions are in-process and cheap,
+so there it reads in an ordinary transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from wanjeon.adapters.db.audit import SqlAuditRecorder, chain_pending
 from wanjeon.adapters.db.consultations import SqlConsultationRepository
 from wanjeon.adapters.db.engine import make_engine
 from wanjeon.adapters.db.errors import conflicts_as_concurrent_update
@@ -27,6 +35,7 @@ from wanjeon.adapters.db.repositories import (
 )
 from wanjeon.consultation.ports import (
     AccountRepository,
+    AuditRecorder,
     ConsultationRepository,
     CustomerRepository,
     IdempotencyRepository,
@@ -39,9 +48,25 @@ from wanjeon.consultation.ports import (
 __all__ = ["SqlUnitOfWork", "make_engine", "make_session_factory"]
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for Core statements; nothing is ORM-mapped, so nothing needs expiring."""
+def make_session_factory(engine: Engine, *, reading: bool = False) -> sessionmaker[Session]:
+    """Sessions for Core statements; nothing is ORM-mapped, so nothing needs expiring.
+
+    ``reading``: sessions for reading units of work (autocommit on PostgreSQL)."""
+    if reading:
+        options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+        engine = engine.execution_options(**options)  # its own events, sharing the pool
+        event.listen(engine, "before_cursor_execute", _refuse_writes)
     return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+
+
+_READING = ("SELECT", "BEGIN DEFERRED", "ROLLBACK")  # SQLite reads in a transaction of its own
+
+
+def _refuse_writes(_conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    """In autocommit a write would be stored at once, commit or not: refuse it outright
+    (and a lock, which only a write needs)."""
+    if not statement.lstrip()[:16].upper().startswith(_READING):
+        raise RuntimeError(f"a reading unit of work does not write ({statement.split(None, 1)[0]})")
 
 
 class SqlUnitOfWork:
@@ -52,10 +77,13 @@ class SqlUnitOfWork:
     rulebooks: RulebookRepository
     accounts: AccountRepository
     idempotency: IdempotencyRepository
+    audit: AuditRecorder
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(self, session_factory: Callable[[], Session], *, readonly: bool = False) -> None:
         self._session_factory = session_factory
         self._session: Session | None = None
+        self._readonly = readonly
+        self._audit = SqlAuditRecorder()
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._session is not None:
@@ -68,6 +96,7 @@ class SqlUnitOfWork:
         self.rulebooks = SqlRulebookRepository(session)
         self.accounts = SqlAccountRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)
+        self.audit = self._audit = SqlAuditRecorder()
         return self
 
     def __exit__(
@@ -81,10 +110,18 @@ class SqlUnitOfWork:
                 session.close()
 
     def commit(self) -> None:
+        if self._readonly:
+            raise RuntimeError("a reading unit of work cannot commit; open one with Services.uow")
+        session = self._open()
         with conflicts_as_concurrent_update("commit"):
-            self._open().commit()
+            connection = session.connection()
+            chain_after = self._audit.flush(connection)  # last: SQLite's chaining holds its lock to commit
+            session.commit()
+        if chain_after:
+            chain_pending(connection.engine, wait=False)
 
     def rollback(self) -> None:
+        self._audit.discard()
         self._open().rollback()
 
     def _open(self) -> Session:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
 
 from wanjeon.accounts.model import Principal
 from wanjeon.adapters.auth.tokens import Unauthenticated
@@ -46,3 +47,9 @@ async def get_services(container: ContainerDep) -> Services:
 
 
 ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def json_response(body: BaseModel, status_code: int = 200) -> Response:
+    """``body`` serialised once. Returning the model itself would have FastAPI validate it
+    again against the route's ``response_model`` (which stays, for the OpenAPI document)."""
+    return Response(body.model_dump_json(), status_code=status_code, media_type="application/json")

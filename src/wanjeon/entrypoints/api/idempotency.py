@@ -21,6 +21,7 @@ from wanjeon.consultation.ports import AlreadyExists, StoredResponse, UnitOfWork
 from wanjeon.consultation.services import Unprocessable
 from wanjeon.errors import InputError
 
+Uows = Callable[[], UnitOfWork]
 #: status of a reserved key whose request is still running
 PENDING = 0
 WAIT_SECONDS = 10.0
@@ -69,31 +70,52 @@ async def idempotent(
     try:
         status, body = await run_in_threadpool(run)
     except BaseException:
-        with uow_factory() as uow:  # the request failed: the key is free for a retry
-            uow.idempotency.release(who.subject, key)
-            uow.commit()
+        # the request failed: the key is free for a retry
+        await run_in_threadpool(_release, uow_factory, who.subject, key)
         raise
-    with uow_factory() as uow:
-        uow.idempotency.complete(who.subject, key, StoredResponse(status, body, {}, fingerprint))
-        uow.commit()
+    await run_in_threadpool(
+        _complete, uow_factory, who.subject, key, StoredResponse(status, body, {}, fingerprint)
+    )
     return Response(body, status_code=status, media_type="application/json")
 
 
-async def _reserve(
-    uow_factory: Callable[[], UnitOfWork], principal: str, key: str, fingerprint: str
-) -> StoredResponse | None:
-    """Reserve the key, or return what holds it; a concurrent twin is waited for briefly."""
-    try:
-        with uow_factory() as uow:
-            uow.idempotency.put(principal, key, StoredResponse(PENDING, b"", {}, fingerprint))
-            uow.commit()
+async def _reserve(uow_factory: Uows, principal: str, key: str, fingerprint: str) -> StoredResponse | None:
+    """Reserve the key, or return what holds it; a concurrent twin is waited for briefly.
+
+    The database work runs on the thread pool: a write may wait for a lock, and the
+    event loop must not wait with it."""
+    if await run_in_threadpool(_put_pending, uow_factory, principal, key, fingerprint):
         return None
-    except AlreadyExists:
-        pass
     for _ in range(int(WAIT_SECONDS / POLL_SECONDS)):
-        with uow_factory() as uow:
-            stored = uow.idempotency.get(principal, key)
+        stored = await run_in_threadpool(_stored, uow_factory, principal, key)
         if stored is None or stored.status_code != PENDING or stored.request_hash != fingerprint:
             return stored if stored is not None else await _reserve(uow_factory, principal, key, fingerprint)
         await asyncio.sleep(POLL_SECONDS)
     return stored
+
+
+def _put_pending(uow_factory: Uows, principal: str, key: str, fingerprint: str) -> bool:
+    try:
+        with uow_factory() as uow:
+            uow.idempotency.put(principal, key, StoredResponse(PENDING, b"", {}, fingerprint))
+            uow.commit()
+    except AlreadyExists:
+        return False
+    return True
+
+
+def _stored(uow_factory: Uows, principal: str, key: str) -> StoredResponse | None:
+    with uow_factory() as uow:
+        return uow.idempotency.get(principal, key)
+
+
+def _complete(uow_factory: Uows, principal: str, key: str, answer: StoredResponse) -> None:
+    with uow_factory() as uow:
+        uow.idempotency.complete(principal, key, answer)
+        uow.commit()
+
+
+def _release(uow_factory: Uows, principal: str, key: str) -> None:
+    with uow_factory() as uow:
+        uow.idempotency.release(principal, key)
+        uow.commit()

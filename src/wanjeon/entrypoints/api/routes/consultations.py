@@ -9,12 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from wanjeon.adapters.files.transcripts import read_text_transcript, transcript_from_data
 from wanjeon.consultation import services
 from wanjeon.consultation.model import Channel, SaleContext
 from wanjeon.consultation.ports import ConsultationFilter, VerificationRecord
-from wanjeon.entrypoints.api.deps import ContainerDep, CurrentPrincipal, ServicesDep
+from wanjeon.entrypoints.api.deps import ContainerDep, CurrentPrincipal, ServicesDep, json_response
 from wanjeon.entrypoints.api.idempotency import idempotent
 from wanjeon.entrypoints.api.media import audio_type, byte_range
 from wanjeon.entrypoints.api.pages import render_report_page
@@ -31,6 +32,7 @@ from wanjeon.errors import InputError
 from wanjeon.privacy.masking import mask_report_dict
 from wanjeon.recording.storage import ObjectTooLarge
 from wanjeon.recording.storage import verify as verify_object
+from wanjeon.transcript.model import Transcript
 
 router = APIRouter(prefix="/api/v1/consultations", tags=["consultations"])
 
@@ -62,10 +64,11 @@ def list_(
     to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
-) -> ConsultationPage:
+) -> Response:
     flt = ConsultationFilter(verdict, status, product_id, agent, branch, _utc(from_, "from"), _utc(to, "to"))
     page = services.list_consultations(s, who, flt, limit=limit, cursor=cursor)
-    return ConsultationPage(items=[ConsultationRead.of(c) for c in page.items], next_cursor=page.next_cursor)
+    items = [ConsultationRead.of(c) for c in page.items]
+    return json_response(ConsultationPage(items=items, next_cursor=page.next_cursor))
 
 
 def _utc(value: datetime | None, name: str) -> datetime | None:
@@ -79,15 +82,15 @@ def _utc(value: datetime | None, name: str) -> datetime | None:
 
 
 @router.get("/{consultation_id}", response_model=ConsultationRead)
-def read(consultation_id: str, who: CurrentPrincipal, s: ServicesDep) -> ConsultationRead:
-    return ConsultationRead.of(services.get_consultation(s, who, consultation_id))
+def read(consultation_id: str, who: CurrentPrincipal, s: ServicesDep) -> Response:
+    return json_response(ConsultationRead.of(services.get_consultation(s, who, consultation_id)))
 
 
 @router.post("/{consultation_id}/recording/events", response_model=ConsultationRead)
 def recording_event(
     consultation_id: str, body: RecordingEvent, who: CurrentPrincipal, s: ServicesDep
-) -> ConsultationRead:
-    return ConsultationRead.of(services.recording_event(s, who, consultation_id, body.event))
+) -> Response:
+    return json_response(ConsultationRead.of(services.recording_event(s, who, consultation_id, body.event)))
 
 
 @router.post("/{consultation_id}/recording", status_code=202, response_model=ConsultationRead)
@@ -195,11 +198,21 @@ _TRANSCRIPT_BODY = {
 )
 async def put_transcript(
     consultation_id: str, request: Request, who: CurrentPrincipal, s: ServicesDep
-) -> ConsultationRead:
+) -> Response:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     raw = await request.body()
     if len(raw) > 20 * 1024 * 1024:
         raise InputError("transcript", "", "a transcript is limited to 20 MB")
+
+    def run() -> Response:
+        stored = services.store_transcript(s, who, consultation_id, _transcript(raw, content_type))
+        return json_response(ConsultationRead.of(stored))
+
+    return await run_in_threadpool(run)
+
+
+def _transcript(raw: bytes, content_type: str) -> Transcript:
+    """The transcript a PUT carries, read by its media type."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -209,14 +222,12 @@ async def put_transcript(
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError("transcript", "", f"not valid JSON: {exc.msg} (line {exc.lineno})") from None
-        transcript = transcript_from_data(data, "transcript")
-    elif content_type in _TRANSCRIPT_TYPES:
-        transcript = read_text_transcript(text, _TRANSCRIPT_TYPES[content_type], "transcript")  # type: ignore[arg-type]
-    else:
-        raise UnsupportedMedia(
-            f"transcripts are JSON, text/plain, text/vtt or application/x-subrip, not {content_type}"
-        )
-    return ConsultationRead.of(services.store_transcript(s, who, consultation_id, transcript))
+        return transcript_from_data(data, "transcript")
+    if content_type in _TRANSCRIPT_TYPES:
+        return read_text_transcript(text, _TRANSCRIPT_TYPES[content_type], "transcript")  # type: ignore[arg-type]
+    raise UnsupportedMedia(
+        f"transcripts are JSON, text/plain, text/vtt or application/x-subrip, not {content_type}"
+    )
 
 
 @router.get("/{consultation_id}/transcript")
@@ -271,7 +282,7 @@ def report(
     body = _verification(record)
     if accept and "text/html" in accept and "application/json" not in accept:
         return HTMLResponse(render_report_page(consultation, body))
-    return Response(body.model_dump_json(), media_type="application/json")
+    return json_response(body)
 
 
 @router.post("/{consultation_id}/review", response_model=ConsultationRead)
