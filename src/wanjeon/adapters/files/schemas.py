@@ -197,7 +197,7 @@ class TranscriptFile(_Closed):
 
 
 class ProductFile(_Closed):
-    id: Annotated[Identifier, AfterValidator(_slug)]
+    id: Annotated[Identifier, AfterValidator(_slug), Field(json_schema_extra={"pattern": "^[a-z0-9-]+$"})]
     name: Text
     category: Annotated[Category, _enum(Category)]
     kind: Annotated[Kind, _enum(Kind)]
