@@ -160,6 +160,10 @@ class Consultation:
         self.status, self.failure_reason = Status.RECORDED, None
         self._record(EventKind.RECORDING_STORED, at, actor, sha256=ref.sha256, size=ref.size)
 
+    def ensure_can_go_live(self) -> None:
+        """A live session (text said as it is said) belongs to a consultation under way."""
+        self._require("open a live session on", Status.CREATED, Status.RECORDING)
+
     # --- transcript and verification -----------------------------------------------------------
     def ensure_can_store_transcript(self) -> None:
         """Raise before a transcript is written anywhere if the lifecycle would refuse it."""

@@ -110,9 +110,11 @@ def open_consultation(
     return consultation
 
 
-def _load(
+def load_visible(
     uow: UnitOfWork, who: Principal, action: Action, consultation_id: str, *, for_update: bool = False
 ) -> Consultation:
+    """The consultation, if ``who`` may do ``action`` to it; one they may not even see is
+    ``NotFound``, exactly like one that does not exist."""
     consultation = uow.consultations.get(consultation_id, for_update=for_update)
     if consultation is None:
         raise NotFound("consultation", consultation_id)
@@ -127,7 +129,7 @@ def _load(
 
 def get_consultation(s: Services, who: Principal, consultation_id: str) -> Consultation:
     with s.reads() as uow:
-        return _load(uow, who, Action.READ_CONSULTATION, consultation_id)
+        return load_visible(uow, who, Action.READ_CONSULTATION, consultation_id)
 
 
 def list_consultations(
@@ -149,7 +151,7 @@ def recording_event(s: Services, who: Principal, consultation_id: str, event: st
     if event not in moves:
         raise Unprocessable(f"unknown recording event {event!r}; expected one of {', '.join(moves)}")
     with s.uow() as uow:
-        consultation = _load(uow, who, Action.RECORD, consultation_id, for_update=True)
+        consultation = load_visible(uow, who, Action.RECORD, consultation_id, for_update=True)
         moves[event](consultation, s.clock(), who.subject)
         uow.consultations.save(consultation)
         uow.audit.append(
@@ -163,12 +165,12 @@ def store_recording(
     s: Services, who: Principal, consultation_id: str, stream: BinaryIO, *, content_type: str, max_bytes: int
 ) -> Consultation:
     with s.reads() as uow:
-        _load(uow, who, Action.RECORD, consultation_id).ensure_can_store_recording()
+        load_visible(uow, who, Action.RECORD, consultation_id).ensure_can_store_recording()
     key = f"recordings/{consultation_id}/{uuid.uuid4().hex}"
     ref = s.recordings.put(key, stream, content_type=content_type, max_bytes=max_bytes)
     try:
         with s.uow() as uow:
-            consultation = _load(uow, who, Action.RECORD, consultation_id, for_update=True)
+            consultation = load_visible(uow, who, Action.RECORD, consultation_id, for_update=True)
             consultation.store_recording(ref, s.clock(), who.subject)
             uow.consultations.save(consultation)
             uow.audit.append(
@@ -186,7 +188,7 @@ def store_recording(
 
 def read_recording(s: Services, who: Principal, consultation_id: str) -> tuple[StoredRef, ObjectStore]:
     with s.reads() as uow:
-        consultation = _load(uow, who, Action.READ_RECORDING, consultation_id)
+        consultation = load_visible(uow, who, Action.READ_RECORDING, consultation_id)
     if consultation.recording is None:
         raise NotFound("recording of consultation", consultation_id)
     s.audit.append(actor=who.subject, action="recording.read", target=f"consultation:{consultation_id}")
@@ -229,11 +231,11 @@ def store_transcript(
     masked = mask_transcript(transcript)
     body = transcript_to_json(masked)
     with s.reads() as uow:
-        _load(uow, who, Action.RECORD, consultation_id).ensure_can_store_transcript()
+        load_visible(uow, who, Action.RECORD, consultation_id).ensure_can_store_transcript()
     key = f"transcripts/{consultation_id}/{hashlib.sha256(body).hexdigest()[:16]}.json"
     ref = s.objects.put(key, io.BytesIO(body), content_type="application/json")
     with s.uow() as uow:
-        consultation = _load(uow, who, Action.RECORD, consultation_id, for_update=True)
+        consultation = load_visible(uow, who, Action.RECORD, consultation_id, for_update=True)
         consultation.store_transcript(ref, s.clock(), who.subject)
         uow.consultations.save(consultation)
         uow.audit.append(
@@ -271,7 +273,7 @@ def load_transcript(s: Services, ref: StoredRef) -> Transcript:
 
 def read_transcript(s: Services, who: Principal, consultation_id: str) -> Transcript:
     with s.reads() as uow:
-        consultation = _load(uow, who, Action.READ_REPORT, consultation_id)
+        consultation = load_visible(uow, who, Action.READ_REPORT, consultation_id)
     if consultation.transcript is None:
         raise NotFound("transcript of consultation", consultation_id)
     transcript = load_transcript(s, consultation.transcript)
@@ -281,7 +283,7 @@ def read_transcript(s: Services, who: Principal, consultation_id: str) -> Transc
 
 def verification_history(s: Services, who: Principal, consultation_id: str) -> list[VerificationRecord]:
     with s.reads() as uow:
-        _load(uow, who, Action.READ_REPORT, consultation_id)
+        load_visible(uow, who, Action.READ_REPORT, consultation_id)
         records = uow.verifications.history(consultation_id)
     s.audit.append(actor=who.subject, action="report.list", target=f"consultation:{consultation_id}")
     return records
@@ -289,7 +291,7 @@ def verification_history(s: Services, who: Principal, consultation_id: str) -> l
 
 def verify_consultation(s: Services, who: Principal, consultation_id: str) -> VerificationRecord:
     with s.reads() as uow:
-        consultation = _load(uow, who, Action.VERIFY, consultation_id)
+        consultation = load_visible(uow, who, Action.VERIFY, consultation_id)
         if consultation.transcript is None:
             raise Unprocessable(f"consultation {consultation_id} has no transcript to verify yet")
         product = uow.products.get(consultation.product_id)
@@ -311,7 +313,7 @@ def verify_consultation(s: Services, who: Principal, consultation_id: str) -> Ve
         consultation.transcript.key,
     )
     with s.uow() as uow:
-        current = _load(uow, who, Action.VERIFY, consultation_id, for_update=True)
+        current = load_visible(uow, who, Action.VERIFY, consultation_id, for_update=True)
         if current.transcript is None or current.transcript.sha256 != record.transcript_sha256:
             raise ConcurrentUpdate(
                 f"the transcript of {consultation_id} changed while it was verified; retry"
@@ -357,7 +359,7 @@ def latest_report(
     s: Services, who: Principal, consultation_id: str
 ) -> tuple[Consultation, VerificationRecord]:
     with s.reads() as uow:
-        consultation = _load(uow, who, Action.READ_REPORT, consultation_id)
+        consultation = load_visible(uow, who, Action.READ_REPORT, consultation_id)
         record = uow.verifications.latest(consultation_id)
     if record is None:
         raise NotFound("report of consultation", consultation_id)
@@ -374,7 +376,7 @@ def review_consultation(
     s: Services, who: Principal, consultation_id: str, decision: Decision, comment: str
 ) -> Consultation:
     with s.uow() as uow:
-        consultation = _load(uow, who, Action.REVIEW, consultation_id, for_update=True)
+        consultation = load_visible(uow, who, Action.REVIEW, consultation_id, for_update=True)
         consultation.review(decision, mask_text(comment), s.clock(), who.subject)
         uow.consultations.save(consultation)
         uow.audit.append(

@@ -13,7 +13,7 @@ from typing import Any
 
 from wanjeon.consultation.case import Case
 from wanjeon.rulebook.applicability import SaleFacts
-from wanjeon.rulebook.model import Rulebook
+from wanjeon.rulebook.model import ItemRule, Rulebook
 from wanjeon.verification.conversation import Conversation
 from wanjeon.verification.cues import CueEvaluator
 from wanjeon.verification.dialogue import Dialogue
@@ -67,6 +67,11 @@ class Verifier:
         self.similarity = similarity
         self.index = ConceptIndex(rulebook.concepts, rulebook.compounds)
         self._orders = {item.id: item.order for item in rulebook.items}
+
+    def applicable_items(self, case: Case) -> list[ItemRule]:
+        """The items this sale requires, in the rulebook's order; the transcript is not read."""
+        facts = sale_facts(self.rulebook, case, suitability(self.rulebook, case).suitable)
+        return [item for item in self.rulebook.items if item.applies.holds(facts)]
 
     def verify(self, case: Case) -> Report:
         rulebook = self.rulebook

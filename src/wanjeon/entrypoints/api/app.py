@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wanjeon import __version__
 from wanjeon.bootstrap import Container
 from wanjeon.entrypoints.api import problems
-from wanjeon.entrypoints.api.routes import audit, auth, catalogue, consultations, health
+from wanjeon.entrypoints.api.routes import audit, auth, catalogue, consultations, health, live
 
 REQUESTS = Counter("wanjeon_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram("wanjeon_http_request_seconds", "HTTP request latency", ["method", "route"])
@@ -74,6 +74,7 @@ def create_app(container: Container) -> FastAPI:
     app.include_router(auth.router, responses={422: problems.RESPONSES[422], 401: problems.RESPONSES[401]})
     for module in (catalogue, consultations, audit):
         app.include_router(module.router, responses=problems.RESPONSES)
+    app.include_router(live.router)
     app.include_router(health.router)
 
     app.add_middleware(Measured)

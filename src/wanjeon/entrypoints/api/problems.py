@@ -86,22 +86,29 @@ _MAP: list[tuple[type[Exception], int, str, str]] = [
 ]
 
 
-def install(app: FastAPI) -> None:
-    @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden) -> JSONResponse:
-        if exc.hide:
-            return problem(404, "Not found", "no such resource", "not-found")
-        return problem(403, "Forbidden", str(exc), "forbidden")
+def describe(exc: WanjeonError) -> tuple[int, str, str, dict[str, Any]]:
+    """(status, title, kind, extra members) of a domain error: the one mapping, shared by
+    HTTP answers and the live session's error messages."""
+    if isinstance(exc, Forbidden):
+        return (404, "Not found", "not-found", {}) if exc.hide else (403, "Forbidden", "forbidden", {})
+    for cls, status, title, kind in _MAP:
+        if isinstance(exc, cls):
+            extra: dict[str, Any] = {}
+            if isinstance(exc, InputError):
+                extra = {"errors": [{"field": exc.field, "reason": exc.reason}]}
+            return status, title, kind, extra
+    return 500, "Internal error", "internal", {}
 
+
+def detail_of(exc: WanjeonError) -> str:
+    return "no such resource" if isinstance(exc, Forbidden) and exc.hide else str(exc)
+
+
+def install(app: FastAPI) -> None:
     @app.exception_handler(WanjeonError)
     async def domain(_: Request, exc: WanjeonError) -> JSONResponse:
-        for cls, status, title, kind in _MAP:
-            if isinstance(exc, cls):
-                extra: dict[str, Any] = {}
-                if isinstance(exc, InputError):
-                    extra = {"errors": [{"field": exc.field, "reason": exc.reason}]}
-                return problem(status, title, str(exc), kind, **extra)
-        return problem(500, "Internal error", str(exc), "internal")
+        status, title, kind, extra = describe(exc)
+        return problem(status, title, detail_of(exc), kind, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -12,12 +12,43 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from wanjeon.consultation.lifecycle import Consultation, Decision, StoredRef
+from wanjeon.consultation.model import Category, InvestorType, Kind
+from wanjeon.consultation.ports import VerificationRecord
+from wanjeon.privacy.masking import mask_report_dict
 
 
 class TokenRead(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+
+
+class ProductRead(BaseModel):
+    """A product as stored (formats.md Product)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    category: Category
+    kind: Kind
+    risk_grade: int | None
+    complex: bool
+    principal_protected: bool
+    deposit_insured: bool
+    withdrawal_days: int | None
+    fees: str | None
+    features: dict[str, Any]
+
+
+class CustomerRead(BaseModel):
+    """A customer as stored (formats.md Customer)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    age: int
+    investor_type: InvestorType
+    investment_experience_years: int | None
+    vulnerable: bool
 
 
 class ContextBody(BaseModel):
@@ -112,6 +143,20 @@ class VerificationRead(BaseModel):
     created_at: datetime
     actor: str
     report: dict[str, Any]
+
+    @classmethod
+    def of(cls, record: VerificationRecord) -> VerificationRead:
+        """The record as shown: personal data masked in every quoted text."""
+        return cls(
+            id=record.id,
+            consultation_id=record.consultation_id,
+            rulebook_version=record.rulebook_version,
+            transcript_sha256=record.transcript_sha256,
+            verdict=record.verdict,
+            created_at=record.created_at,
+            actor=record.actor,
+            report=mask_report_dict(record.report),
+        )
 
 
 class AuditEntryRead(BaseModel):

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from wanjeon.adapters.files.transcripts import read_text_transcript, transcript_from_data
 from wanjeon.consultation import services
 from wanjeon.consultation.model import Channel, SaleContext
-from wanjeon.consultation.ports import ConsultationFilter, VerificationRecord
+from wanjeon.consultation.ports import ConsultationFilter
 from wanjeon.entrypoints.api.deps import ContainerDep, CurrentPrincipal, ServicesDep, json_response
 from wanjeon.entrypoints.api.idempotency import idempotent
 from wanjeon.entrypoints.api.media import audio_type, byte_range
@@ -29,7 +29,6 @@ from wanjeon.entrypoints.api.schemas import (
     VerificationRead,
 )
 from wanjeon.errors import InputError
-from wanjeon.privacy.masking import mask_report_dict
 from wanjeon.recording.storage import ObjectTooLarge
 from wanjeon.recording.storage import verify as verify_object
 from wanjeon.transcript.model import Transcript
@@ -240,7 +239,7 @@ def get_transcript(consultation_id: str, who: CurrentPrincipal, s: ServicesDep) 
 @router.get("/{consultation_id}/verifications", response_model=list[VerificationRead])
 def verifications(consultation_id: str, who: CurrentPrincipal, s: ServicesDep) -> list[VerificationRead]:
     """Every verification, oldest first: re-verification with a newer rulebook keeps the old reports."""
-    return [_verification(r) for r in services.verification_history(s, who, consultation_id)]
+    return [VerificationRead.of(r) for r in services.verification_history(s, who, consultation_id)]
 
 
 @router.post("/{consultation_id}/verification", response_model=VerificationRead)
@@ -249,22 +248,9 @@ async def verify(
 ) -> Response:
     def run() -> tuple[int, bytes]:
         record = services.verify_consultation(s, who, consultation_id)
-        return 200, _verification(record).model_dump_json().encode()
+        return 200, VerificationRead.of(record).model_dump_json().encode()
 
     return await idempotent(request, container, who, run)
-
-
-def _verification(record: VerificationRecord) -> VerificationRead:
-    return VerificationRead(
-        id=record.id,
-        consultation_id=record.consultation_id,
-        rulebook_version=record.rulebook_version,
-        transcript_sha256=record.transcript_sha256,
-        verdict=record.verdict,
-        created_at=record.created_at,
-        actor=record.actor,
-        report=mask_report_dict(record.report),
-    )
 
 
 @router.get(
@@ -279,7 +265,7 @@ def report(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     consultation, record = services.latest_report(s, who, consultation_id)
-    body = _verification(record)
+    body = VerificationRead.of(record)
     if accept and "text/html" in accept and "application/json" not in accept:
         return HTMLResponse(render_report_page(consultation, body))
     return json_response(body)
