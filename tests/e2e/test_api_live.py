@@ -153,6 +153,13 @@ def test_a_session_that_may_not_open_is_refused_with_the_status_as_close_code(
     assert (error["type"], error["status"], code) == ("error", status, 4000 + status)
 
 
+@pytest.mark.parametrize("who", ["seller_a", "admin", "service"])
+def test_the_seller_an_admin_and_the_branch_recorder_may_open_a_session(service: Stack, who: str) -> None:
+    cid = service.open_consultation("seller_a", "d17")["id"]
+    with service.client.websocket_connect(live_url(cid), headers=service.auth(who)) as ws:
+        assert ws.receive_json()["type"] == "ready"
+
+
 def test_a_consultation_already_verified_takes_no_live_session_and_an_empty_one_stores_nothing(
     service: Stack,
 ) -> None:

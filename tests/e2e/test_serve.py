@@ -141,3 +141,18 @@ def test_each_worker_runs_blocking_work_on_the_configured_number_of_threads(tmp_
             assert client.get("/threads-for-this-test").json() == 3
     finally:
         container.engine.dispose()
+
+
+def test_metrics_count_the_requests_of_every_worker_whichever_answers_the_scrape(tmp_path: Path) -> None:
+    port = _free_port()
+    with serving(tmp_path, port, workers=2):
+        answered = _workers_answering(port, 24)
+        assert len(set(answered)) == 2
+        for _ in range(4):  # the scrapes land on either worker; each must count all 24
+            text = httpx.get(f"http://{HOST}:{port}/metrics", timeout=10).text
+            counted = [
+                float(line.rsplit(" ", 1)[1])
+                for line in text.splitlines()
+                if line.startswith("wanjeon_http_requests_total{") and 'route="/healthz"' in line
+            ]
+            assert sum(counted) == 24, text

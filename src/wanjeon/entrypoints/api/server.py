@@ -13,7 +13,11 @@ uvicorn's.
 from __future__ import annotations
 
 import copy
+import os
 import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import uvicorn
@@ -52,7 +56,25 @@ def serve(host: str, port: int, workers: int) -> None:
             raise SystemExit(STARTUP_FAILURE)
         return
     _refuse_taken_port(host, port)
-    OwnSocketWorkers(config).run()
+    with _metrics_shared_by_workers():
+        OwnSocketWorkers(config).run()
+
+
+@contextmanager
+def _metrics_shared_by_workers() -> Iterator[None]:
+    """Workers count into files of one folder (prometheus_client's multiprocess mode), so
+    that ``/metrics``, answered by whichever worker takes the scrape, reports them all. An
+    operator's ``PROMETHEUS_MULTIPROC_DIR`` is kept; otherwise a folder lives as long as
+    the supervisor. Workers inherit the variable before they import prometheus_client."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="wanjeon-metrics-") as folder:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        try:
+            yield
+        finally:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 class OwnSocketWorkers(Multiprocess):
