@@ -56,6 +56,7 @@ class _Lazy:
             with self._lock:
                 if self._value is None:
                     self._value = self._build()
+                    gc.collect()  # so that only what lives on is frozen
                     gc.freeze()
         return self._value
 

@@ -3,6 +3,7 @@ on both stacks."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -173,3 +174,56 @@ def test_a_consultation_already_verified_takes_no_live_session_and_an_empty_one_
         ws.send_json({"type": "end"})
         error, code = refused(ws)
     assert (error["status"], code) == (409, 4409) and "nothing was said" in error["detail"]
+
+
+def test_a_binary_first_frame_is_not_a_token(service: Stack) -> None:
+    cid = service.open_consultation("seller_a", "d17")["id"]
+    with service.client.websocket_connect(live_url(cid)) as ws:
+        ws.send_bytes(b"\x00\x01audio")
+        error, code = refused(ws)
+    assert (error["status"], code) == (401, 4401)
+
+
+def test_ending_checks_the_token_again(service: Stack) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    cid = service.open_consultation("seller_a", "d17")["id"]
+    with service.container.services.reads() as uow:
+        found = uow.accounts.get("seller-a")
+    assert found is not None
+    ttl = timedelta(minutes=service.settings.token_ttl_minutes)
+    short = service.container.tokens.issue(found[0], now=datetime.now(UTC) - ttl + timedelta(seconds=2))
+    with service.client.websocket_connect(live_url(cid), headers={"Authorization": f"Bearer {short}"}) as ws:
+        assert ws.receive_json()["type"] == "ready"
+        ws.send_json(segments("d17")[0])
+        assert ws.receive_json()["type"] == "update"
+        time.sleep(2.2)
+        ws.send_json({"type": "end"})
+        error, code = refused(ws)
+    assert (error["status"], code) == (401, 4401) and "expired" in error["detail"]
+    consultation = service.client.get(f"/api/v1/consultations/{cid}", headers=service.auth("seller_a")).json()
+    assert consultation["transcript"] is None
+
+
+def test_a_session_past_its_size_refuses_more_segments_and_can_still_end(
+    service: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from wanjeon.entrypoints.api.routes import live
+
+    monkeypatch.setattr(live, "MAX_SEGMENTS", 2)
+    cid = service.open_consultation("seller_a", "d17")["id"]
+    said = segments("d17")
+    with service.client.websocket_connect(live_url(cid), headers=service.auth("seller_a")) as ws:
+        assert ws.receive_json()["type"] == "ready"
+        for segment in said[:2]:
+            ws.send_json(segment)
+            assert ws.receive_json()["type"] == "update"
+        ws.send_json(said[2])
+        error = ws.receive_json()
+        assert error["status"] == 413 and "2 segments" in error["detail"]
+        ws.send_json({"type": "end"})
+        assert ws.receive_json()["type"] == "report"
+    transcript = service.client.get(
+        f"/api/v1/consultations/{cid}/transcript", headers=service.auth("seller_a")
+    )
+    assert len(transcript.json()["segments"]) == 2

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.synchronize import Barrier as BarrierType
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -52,6 +53,7 @@ from wanjeon.adapters.db import (
     make_session_factory,
     upgrade,
 )
+from wanjeon.adapters.db import tables as t
 from wanjeon.adapters.db.audit import Pending, chain_pending, record
 from wanjeon.adapters.db.tables import metadata
 from wanjeon.audit.chain import verify_chain
@@ -338,6 +340,37 @@ def test_entries_left_waiting_by_a_writer_that_died_are_chained_by_the_next_read
         assert record(connection, [Pending.of(at, "kim", "report.read", "k4", None)])
     assert [e.target for e in log.entries(after_seq=4)] == ["k4"]
     assert verify_chain(log.all()).ok
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_an_entry_committed_while_another_holds_the_chain_is_chained_before_that_holder_returns(
+    database: Database,
+) -> None:
+    """The lost wake-up: holder H has found nothing waiting but not yet let go of the lock
+    when writer W commits an entry and W's try for the lock fails. H must look again after
+    letting go, or W's entry waits, unchained, for whoever comes next."""
+    at = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    writer = make_engine(database.url)
+    fired: list[int] = []
+
+    def meanwhile_a_writer_commits(_c: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if fired or "FROM audit_pending" not in statement or "ORDER BY" not in statement:
+            return
+        fired.append(1)  # H has just read an empty queue and still holds the lock
+        with writer.begin() as connection:
+            assert record(connection, [Pending.of(at, "kim", "report.read", "k1", None)])
+        assert chain_pending(writer, wait=False) == 0  # the lock is H's: W leaves it to H
+
+    sa.event.listen(database.engine, "after_cursor_execute", meanwhile_a_writer_commits)
+    try:
+        assert chain_pending(database.engine, wait=False) == 1
+    finally:
+        sa.event.remove(database.engine, "after_cursor_execute", meanwhile_a_writer_commits)
+        writer.dispose()
+    assert fired == [1]
+    with database.engine.connect() as connection:
+        assert connection.scalar(sa.select(sa.func.count()).select_from(t.audit_pending)) == 0
+    assert [e.target for e in SqlAuditLog(database.engine).all()] == ["k1"]
 
 
 def _append_from_process(url: str, name: str, count: int, start: BarrierType) -> None:

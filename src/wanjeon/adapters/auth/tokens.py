@@ -41,7 +41,9 @@ class VerifiedTokens:
     A client sends the same token with every request, and checking an HMAC or RSA
     signature and decoding the claims again costs more than the rest of a small read. A
     kept token is answered from here only before its ``exp``; the oldest is dropped when
-    ``size`` are kept. Thread-safe.
+    ``size`` are kept. Thread-safe. So an identity provider's token once accepted stays
+    accepted until its ``exp`` even if its signing key is withdrawn from the JWKS meanwhile
+    (PyJWKClient's own key cache already allowed some minutes of that).
     """
 
     def __init__(self, size: int = 4096, clock: Callable[[], float] = time.time) -> None:

@@ -13,8 +13,8 @@ commit together or not at all:
   entries are chained right there, just before it commits;
 * on PostgreSQL they are inserted into ``audit_pending`` instead, which waits for no
   lock. After the commit, ``chain_pending`` links whatever waits into the chain if the
-  chain's lock is free; if it is not, its holder does, because it chains until nothing
-  is left. A writer never queues behind another for the chain: the API bench found
+  chain's lock is free; if it is not, its holder does, because it looks again after it
+  lets go. A writer never queues behind another for the chain: the API bench found
   29% of a worker's threads waiting for that lock when every writer took it.
 
 ``SqlAuditLog.append`` records what changes nothing else (a read of a report, a login)
@@ -89,6 +89,8 @@ _HEAD = sa.select(t.audit_log).order_by(_A.seq.desc()).limit(1)
 _LOCK = sa.select(sa.func.pg_advisory_xact_lock(_APPEND_LOCK))
 _TRY_LOCK = sa.select(sa.func.pg_try_advisory_xact_lock(_APPEND_LOCK))
 _WAITING = sa.select(t.audit_pending).order_by(_P.id).limit(_BATCH)
+_NEWEST_WAITING = sa.select(sa.func.max(_P.id))
+_ANY_WAITING = sa.select(_P.id).limit(1)
 _DONE = sa.delete(t.audit_pending).where(_P.id.in_(sa.bindparam("ids", expanding=True)))
 
 
@@ -132,22 +134,42 @@ def record(connection: Connection, pending: Sequence[Pending]) -> bool:
 
 
 def chain_pending(engine: Engine, *, wait: bool) -> int:
-    """PostgreSQL: link the waiting entries into the chain, a batch per transaction, until
-    none is left; returns how many. ``wait=False`` returns at once when another holds the
-    lock (that holder goes on until nothing waits, so nothing is left behind)."""
+    """PostgreSQL: link the waiting entries into the chain, a batch per transaction; returns
+    how many.
+
+    ``wait=False`` (after a writer's commit) returns at once when another holds the lock,
+    and otherwise chains until nothing waits. Every holder looks once more *after* its
+    last commit released the lock: a writer whose try failed had committed its entry
+    before trying, so before that release, and the look finds it. ``wait=True`` (a reader
+    of the log) waits for the lock and chains what waited when it was called, no more:
+    a steady stream of writers cannot keep it chaining forever.
+    """
     chained = 0
+    upto = None
+    if wait:
+        with engine.connect() as connection:
+            upto = connection.scalar(_NEWEST_WAITING)
+        if upto is None:
+            return 0
     while True:
         with engine.connect() as connection, connection.begin():
             if wait:
                 connection.execute(_LOCK)
             elif not connection.scalar(_TRY_LOCK):
                 return chained
-            rows = connection.execute(_WAITING).all()
-            if not rows:
-                return chained
-            _chain(connection, [Pending(r.at, r.actor, r.action, r.target, dict(r.detail)) for r in rows])
-            connection.execute(_DONE, {"ids": [r.id for r in rows]})
+            waiting = _WAITING if upto is None else _WAITING.where(_P.id <= upto)
+            rows = connection.execute(waiting).all()
+            if rows:
+                _chain(connection, [Pending(r.at, r.actor, r.action, r.target, dict(r.detail)) for r in rows])
+                connection.execute(_DONE, {"ids": [r.id for r in rows]})
         chained += len(rows)
+        if rows:
+            continue
+        if wait:
+            return chained
+        with engine.connect() as connection:  # the look after the release
+            if connection.scalar(_ANY_WAITING) is None:
+                return chained
 
 
 class SqlAuditRecorder:
@@ -165,8 +187,11 @@ class SqlAuditRecorder:
 
     def flush(self, connection: Connection) -> bool:
         """Store what was recorded; True when ``chain_pending`` must follow the commit."""
-        pending, self._pending = self._pending, []
-        return bool(pending) and record(connection, pending)
+        if not self._pending:
+            return False
+        deferred = record(connection, self._pending)
+        self._pending = []
+        return deferred
 
     def discard(self) -> None:
         self._pending = []

@@ -10,8 +10,7 @@ which is how the audit log and ``get(for_update=True)`` serialise writers.
 Both keep ``pool_size`` connections open: opening a connection (and, for SQLite, setting
 its pragmas) costs more than the query a request makes, so a pool smaller than the
 requests a worker serves at once turns every busy moment into reconnects. As many again
-may open in a burst (a request holds its unit of work and the audit log's connection at
-once, so a hard cap could starve it), and close when returned.
+may open in a burst, and close when returned.
 
 PostgreSQL: ``pool_pre_ping`` so that a restarted server costs one retry, not errors.
 """

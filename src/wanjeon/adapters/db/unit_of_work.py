@@ -13,6 +13,7 @@ so there it reads in an ordinary transaction.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,8 @@ from wanjeon.consultation.ports import (
 )
 
 __all__ = ["SqlUnitOfWork", "make_engine", "make_session_factory"]
+
+logger = logging.getLogger("wanjeon.db")
 
 
 def make_session_factory(engine: Engine, *, reading: bool = False) -> sessionmaker[Session]:
@@ -118,7 +121,10 @@ class SqlUnitOfWork:
             chain_after = self._audit.flush(connection)  # last: SQLite's chaining holds its lock to commit
             session.commit()
         if chain_after:
-            chain_pending(connection.engine, wait=False)
+            try:
+                chain_pending(connection.engine, wait=False)
+            except Exception:  # committed already: the entries wait in audit_pending for the next chaining
+                logger.warning("audit entries left waiting to be chained", exc_info=True)
 
     def rollback(self) -> None:
         self._audit.discard()

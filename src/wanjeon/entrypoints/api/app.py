@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from wanjeon import __version__
 from wanjeon.bootstrap import Container
 from wanjeon.entrypoints.api import problems
+from wanjeon.entrypoints.api.deps import Limiters
 from wanjeon.entrypoints.api.routes import audit, auth, catalogue, consultations, health, live
 
 REQUESTS = Counter("wanjeon_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -50,12 +51,19 @@ class Measured:
 
 def create_app(container: Container) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Sync routes and run_in_threadpool share anyio's default limiter (40 threads).
         # Each worker process has one interpreter lock, so threads beyond what the database
         # and object store can serve at once only take turns with the event loop and add
         # to every request's latency.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = container.settings.worker_threads
+        threads = container.settings.worker_threads
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        # Threads of their own for what must not wait behind uploads and verifications
+        # (the probes a Kubernetes kubelet sends), and a share the live sessions, each
+        # re-verifying on every utterance, may not exceed.
+        app.state.limiters = Limiters(
+            probes=anyio.CapacityLimiter(2), live=anyio.CapacityLimiter(max(1, threads // 2))
+        )
         # What start-up built (routes, schemas, compiled statements) lives as long as the
         # worker: frozen, full collections no longer walk it, and their pauses (tens of
         # milliseconds, the service's p99) go away.

@@ -6,9 +6,11 @@ each to the thread pool: they only read state and check a token.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+import anyio
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
@@ -53,3 +55,18 @@ def json_response(body: BaseModel, status_code: int = 200) -> Response:
     """``body`` serialised once. Returning the model itself would have FastAPI validate it
     again against the route's ``response_model`` (which stays, for the OpenAPI document)."""
     return Response(body.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
+@dataclass(frozen=True)
+class Limiters:
+    """Thread pools apart from the default one, made when a worker starts (``lifespan``)."""
+
+    probes: anyio.CapacityLimiter
+    live: anyio.CapacityLimiter
+
+
+def limiter(app: FastAPI, name: str) -> anyio.CapacityLimiter | None:
+    """The named limiter, or None (anyio's default) when the app runs without its lifespan."""
+    limiters = getattr(app.state, "limiters", None)
+    found: anyio.CapacityLimiter | None = None if limiters is None else getattr(limiters, name)
+    return found

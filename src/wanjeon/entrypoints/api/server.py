@@ -6,8 +6,8 @@ client pool that connects at once (a reverse proxy, a recorder integration, a lo
 lands on one worker while the others idle: the API bench saw 29 of 32 connections on one
 of two workers, and tail latency followed. Here each worker listens on a socket of its own
 bound with ``SO_REUSEPORT``, and the kernel spreads connections across them by address,
-as nginx's ``reuseport`` does. Everything else (restarts, signals, health checks) stays
-uvicorn's.
+as nginx's ``reuseport`` does (on Linux; elsewhere uvicorn's shared socket stays).
+Everything else (restarts, signals, health checks) stays uvicorn's.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import os
 import socket
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,7 +50,7 @@ def serve(host: str, port: int, workers: int) -> None:
         log_level="info",
         log_config=logging_config(),
     )
-    if workers == 1 or not hasattr(socket, "SO_REUSEPORT"):
+    if workers == 1:
         server = uvicorn.Server(config)
         server.run()
         if not server.started:  # the app or the socket failed; uvicorn has logged why
@@ -57,7 +58,10 @@ def serve(host: str, port: int, workers: int) -> None:
         return
     _refuse_taken_port(host, port)
     with _metrics_shared_by_workers():
-        OwnSocketWorkers(config).run()
+        if sys.platform.startswith("linux"):
+            OwnSocketWorkers(config).run()
+        else:  # elsewhere SO_REUSEPORT does not spread connections: uvicorn's one shared socket
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
 
 
 @contextmanager
@@ -82,8 +86,10 @@ class OwnSocketWorkers(Multiprocess):
 
     uvicorn's ``Multiprocess`` passes ``self.sockets`` to every worker it starts (at
     start-up, on a restart, on SIGHUP and SIGTTIN); reading it here binds a fresh
-    ``SO_REUSEPORT`` socket each time. The supervisor's copy goes when uvicorn replaces the
-    worker, so the kernel stops routing connections to a socket nobody accepts from.
+    ``SO_REUSEPORT`` socket each time. The supervisor lets go of its copy once the worker
+    has started, so a socket lives exactly as long as its worker. The price: connections
+    queued on a worker's socket when it dies are reset rather than taken by another worker
+    (nginx's ``reuseport`` has the same), where uvicorn's shared socket would keep them.
     """
 
     def __init__(self, config: uvicorn.Config) -> None:

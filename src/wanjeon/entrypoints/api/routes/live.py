@@ -13,12 +13,18 @@ The protocol, one JSON object per text frame (``docs`` in the README):
    ``warnings`` (violations), ``withdrawn`` warnings, near-miss ``flags``, the progress and
    the verdict were the consultation to end now;
 4. ``{"type": "end"}`` stores what was said as the consultation's transcript (masked,
-   audited) and verifies it; the server answers ``{"type": "report", ...}`` and closes.
+   audited) and verifies it, with the token checked again; the server answers
+   ``{"type": "report", ...}`` and closes. ``end`` always ends the session: with nothing
+   said, it stores nothing and closes with a 409 error.
 
 A bad message is answered with ``{"type": "error", "status": 422, ...}`` naming the field,
-and the session goes on. Audio frames need speech recognition, which comes with its own
-issue; until then a binary frame is answered with a 415 error. A connection that drops
-before ``end`` stores nothing: the recording, uploaded or recorded, stays the record.
+and the session goes on; past ``MAX_SEGMENTS`` or ``MAX_CHARACTERS`` a segment is refused
+with 413 (end the session, or upload the transcript). Re-judging runs on a share of the
+worker's threads (``Limiters.live``), so live sessions cannot starve the other routes.
+
+Audio frames need speech recognition, which comes with its own issue; until then a binary
+frame is answered with a 415 error. A connection that drops before ``end`` stores nothing:
+the recording, uploaded or recorded, stays the record.
 """
 
 from __future__ import annotations
@@ -28,14 +34,16 @@ import json
 import logging
 from typing import Any, Literal
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from starlette.concurrency import run_in_threadpool
 
-from wanjeon.accounts.model import Principal
 from wanjeon.adapters.auth.tokens import Unauthenticated
 from wanjeon.bootstrap import Container
 from wanjeon.consultation.live import finish_live, open_live
+from wanjeon.entrypoints.api.deps import limiter
 from wanjeon.entrypoints.api.problems import describe, detail_of
 from wanjeon.entrypoints.api.schemas import VerificationRead
 from wanjeon.errors import WanjeonError
@@ -49,6 +57,10 @@ logger = logging.getLogger("wanjeon.api.live")
 
 AUTH_SECONDS = 10.0
 MAX_TEXT = 10_000
+#: a live session holds at most this much: about six hours of talk, and as much text as a
+#: transcript PUT may carry. Each utterance re-judges all of it, so a bound is a bound on CPU.
+MAX_SEGMENTS = 5_000
+MAX_CHARACTERS = 2_000_000
 
 
 class Segment(BaseModel):
@@ -82,9 +94,11 @@ class _Refused(Exception):
 async def live(websocket: WebSocket, consultation_id: str) -> None:
     container: Container = websocket.app.state.container
     s = container.services
+    threads = limiter(websocket.app, "live")
     await websocket.accept()
     try:
-        who = await _authenticate(websocket, container)
+        token = await _token(websocket)
+        who = await run_in_threadpool(container.authenticate, token)
         session = await run_in_threadpool(open_live, s, who, consultation_id)
         await websocket.send_json(_ready(consultation_id, session))
         while True:
@@ -98,8 +112,10 @@ async def live(websocket: WebSocket, consultation_id: str) -> None:
             if data is None:
                 await _error(websocket, 422, "Invalid input", "a message is one JSON object with a type")
             elif data.get("type") == "segment":
-                await _segment(websocket, session, data)
+                await _segment(websocket, session, data, threads)
             elif data.get("type") == "end":
+                # the token may have expired, or its account been retired, since the session opened
+                who = await run_in_threadpool(container.authenticate, token)
                 record = await run_in_threadpool(finish_live, s, who, consultation_id, session.transcript)
                 await websocket.send_json({"type": "report", **_json(VerificationRead.of(record))})
                 await websocket.close(1000)
@@ -125,24 +141,32 @@ _NO_AUDIO = (
 )
 
 
-async def _authenticate(websocket: WebSocket, container: Container) -> Principal:
-    header = websocket.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if not (header and scheme.lower() == "bearer"):
-        try:
-            first = await asyncio.wait_for(websocket.receive_text(), AUTH_SECONDS)
-        except TimeoutError:
-            raise _Refused(401, "Not authenticated", "no token within 10 s") from None
-        data = _parse(first) or {}
-        token = data.get("token", "") if data.get("type") == "auth" else ""
-        if not isinstance(token, str) or not token:
-            raise Unauthenticated(
-                'send Authorization: Bearer on the handshake or {"type": "auth", "token": …}'
-            )
-    return await run_in_threadpool(container.authenticate, token.strip())
+async def _token(websocket: WebSocket) -> str:
+    """The bearer token of the handshake, or of the first message."""
+    scheme, _, token = websocket.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    try:
+        first = await asyncio.wait_for(websocket.receive(), AUTH_SECONDS)
+    except TimeoutError:
+        raise _Refused(401, "Not authenticated", "no token within 10 s") from None
+    if first["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(first.get("code", 1000))
+    data = _parse(first.get("text") or "") or {}
+    token = data.get("token", "") if data.get("type") == "auth" else ""
+    if not isinstance(token, str) or not token.strip():
+        raise Unauthenticated(_HOW_TO_AUTHENTICATE)
+    return token.strip()
 
 
-async def _segment(websocket: WebSocket, session: LiveVerification, data: dict[str, Any]) -> None:
+async def _segment(
+    websocket: WebSocket, session: LiveVerification, data: dict[str, Any], threads: CapacityLimiter | None
+) -> None:
+    said = session.transcript.segments
+    if len(said) >= MAX_SEGMENTS or sum(len(u.text) for u in said) >= MAX_CHARACTERS:
+        limits = f"{MAX_SEGMENTS:,} segments or {MAX_CHARACTERS:,} characters"
+        await _error(websocket, 413, "Too large", f"a live session holds at most {limits}; end it")
+        return
     try:
         segment = Segment.model_validate(data)
     except ValidationError as exc:
@@ -153,7 +177,7 @@ async def _segment(websocket: WebSocket, session: LiveVerification, data: dict[s
         detail = f"{errors[0]['field']}: {errors[0]['reason']}"
         await _error(websocket, 422, "Invalid input", detail, errors=errors)
         return
-    update = await run_in_threadpool(session.add, segment.utterance())
+    update = await anyio.to_thread.run_sync(session.add, segment.utterance(), limiter=threads)
     await websocket.send_json(_update(session, update))
 
 
