@@ -43,4 +43,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    waiting = op.get_bind().scalar(sa.text("SELECT count(*) FROM audit_pending"))
+    if waiting:
+        raise RuntimeError(
+            f"{waiting} audit entries wait to be chained; run `wanjeon audit verify` (it chains them) first"
+        )
     op.drop_table("audit_pending")
