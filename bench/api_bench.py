@@ -14,11 +14,13 @@ What it does, per backend, all on loopback:
    in ``--postgres-url``, migrated by ``serve`` itself);
 2. seeds it through the API: an admin token, the product and customer of a dev-set case,
    ``--get-consultations`` consultations with that case's transcript for the reads, and
-   one consultation per connection for the verifications (so writers never contend for
-   the same row);
+   ``--verify-consultations`` per connection for the verifications, which each connection
+   goes round (writers never contend for a row; and each consultation is re-verified a few
+   times a run, as in a branch, not hundreds of times, which would grow its status history
+   and so the cost of every read of it);
 3. warms up, then runs each scenario for ``--seconds`` with ``--concurrency`` keep-alive
-   connections (``httpx.AsyncClient``), counting only 2xx as successes and every other
-   status or exception as an error;
+   connections from ``wrk`` (``bench/wrk/*.lua``), counting only 2xx as successes and
+   every other status or socket error as an error;
 4. stops the server (and drops the schema) whatever happens, prints the results with
    the CPU time the server and this load generator used, and appends them to
    ``bench/RESULTS.md``.
@@ -398,7 +400,8 @@ def verify_load(
     base_url: str, seeded: Seeded, seed: Seed, transcript: Path, args: argparse.Namespace
 ) -> Callable[[float], dict[str, Any]]:
     token = seeded.headers["authorization"].removeprefix("Bearer ")
-    script_args = [token, str(transcript), seed.transcript_type, ",".join(seeded.writable)]
+    ids = ",".join(seeded.writable)
+    script_args = [token, str(transcript), seed.transcript_type, ids, str(args.concurrency)]
     # one connection per wrk thread keeps each connection's PUT and POST in order
     return lambda seconds: run_wrk(
         base_url, "verify.lua", script_args, args.concurrency, args.concurrency, seconds
@@ -424,7 +427,8 @@ def run_backend(backend: str, seed: Seed, args: argparse.Namespace) -> BackendRe
         transcript = data_dir / "transcript.body"
         transcript.write_bytes(seed.transcript)
         try:
-            seeded = seed_server(server, seed, readable=args.get_consultations, writable=args.concurrency)
+            writable = args.concurrency * args.verify_consultations
+            seeded = seed_server(server, seed, readable=args.get_consultations, writable=writable)
             reads = get_load(server.base_url, seeded, args)
             writes = verify_load(server.base_url, seeded, seed, transcript, args)
             print(f"[{backend}] GET /api/v1/consultations/{{id}} × {args.seconds:.0f} s …", flush=True)
@@ -511,8 +515,9 @@ wanjeon {package_version("wanjeon")} @ {source_revision()}, uvicorn {package_ver
 connection for verifications); {args.seconds:.0f} s per scenario after a {args.warmup:.0f} s warm-up \
 (+5 s for verifications); only 2xx count
 - data: case `{args.case.name}` ({seed.segments} segments, {len(seed.transcript):,} bytes of \
-{seed.transcript_type}); {args.get_consultations} consultations read round-robin; one consultation \
-per connection for the verifications
+{seed.transcript_type}); {args.get_consultations} consultations read round-robin; for the verifications each \
+connection goes round {args.verify_consultations} consultations of its own \
+({args.concurrency * args.verify_consultations} in all)
 - backends: {", ".join(r.backend for r in results)} (PostgreSQL in a fresh schema, dropped afterwards); \
 bench wall time {wall:.0f} s
 
@@ -549,6 +554,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--get-consultations", type=int, default=64, help="consultations the reads cycle over"
     )
+    parser.add_argument(
+        "--verify-consultations",
+        type=int,
+        default=8,
+        help="consultations each connection goes round for the verifications",
+    )
     parser.add_argument("--case", type=Path, default=DEFAULT_CASE, help="dev-set case that supplies the data")
     parser.add_argument(
         "--postgres-url", default=DEFAULT_POSTGRES, help="an existing database (loopback only)"
@@ -562,8 +573,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error("--client-threads must be between 1 and --concurrency")
     if shutil.which("wrk") is None:
         parser.error("the load comes from wrk, which is not on PATH (Debian: apt-get install wrk)")
-    if args.get_consultations < 1:
-        parser.error("--get-consultations must be ≥ 1")
+    if args.get_consultations < 1 or args.verify_consultations < 1:
+        parser.error("--get-consultations and --verify-consultations must be ≥ 1")
     from sqlalchemy.engine import make_url
 
     if args.backend != "sqlite" and make_url(args.postgres_url).host not in LOOPBACK:

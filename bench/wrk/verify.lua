@@ -1,7 +1,8 @@
--- wrk script: PUT a transcript, then POST a verification, over and over, on one consultation
--- per connection. Run it with as many threads as connections (-t N -c N), so that a thread's
--- one connection keeps its PUT and POST in order.
--- Usage: wrk -t N -c N ... -s verify.lua URL -- <token> <transcript file> <content type> <id>,<id>,...
+-- wrk script: PUT a transcript, then POST a verification, over and over, each connection
+-- going round its own consultations (the ids are dealt out to the connections like cards).
+-- Run it with as many threads as connections (-t N -c N), so that a thread's one connection
+-- keeps its PUT and POST in order.
+-- Usage: wrk -t N -c N ... -s verify.lua URL -- <token> <transcript file> <content type> <id>,<id>,... <N>
 -- Prints one JSON line (prefixed "WRK-RESULT ") that bench/api_bench.py reads.
 
 local threads = {}
@@ -19,19 +20,24 @@ function init(args)
   local file = assert(io.open(args[2], "rb"))
   local body = file:read("*a")
   file:close()
-  local path = "/api/v1/consultations/" .. ids[((index - 1) % #ids) + 1]
   local auth = "Bearer " .. args[1]
-  put = wrk.format("PUT", path .. "/transcript", {["Authorization"] = auth, ["Content-Type"] = args[3]}, body)
-  post = wrk.format("POST", path .. "/verification", {["Authorization"] = auth})
-  sent_put, puts_ok, posts_ok, failed = false, 0, 0, 0
+  local connections = tonumber(args[5])
+  puts, posts = {}, {}
+  for i = index, #ids, connections do
+    local path = "/api/v1/consultations/" .. ids[i]
+    table.insert(puts, wrk.format("PUT", path .. "/transcript", {["Authorization"] = auth, ["Content-Type"] = args[3]}, body))
+    table.insert(posts, wrk.format("POST", path .. "/verification", {["Authorization"] = auth}))
+  end
+  turn, sent_put, puts_ok, posts_ok, failed = 0, false, 0, 0, 0
 end
 
 function request()
   sent_put = not sent_put
   if sent_put then
-    return put
+    turn = (turn % #puts) + 1
+    return puts[turn]
   end
-  return post
+  return posts[turn]
 end
 
 function response(status, headers, body)

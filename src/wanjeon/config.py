@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     database_pool_size: int = Field(default=16, ge=1, le=256)
     """Connections each worker process keeps open; a request beyond them waits for one."""
-    worker_threads: int = Field(default=16, ge=1, le=256)
+    worker_threads: int = Field(default=8, ge=1, le=256)
     """Threads each worker process runs blocking request work on (database, objects, the
     engine). Requests beyond them wait their turn; more threads than the database and
     object store can serve at once only compete for the interpreter lock."""

@@ -163,8 +163,8 @@ def chain_pending(engine: Engine, *, wait: bool) -> int:
                 _chain(connection, [Pending(r.at, r.actor, r.action, r.target, dict(r.detail)) for r in rows])
                 connection.execute(_DONE, {"ids": [r.id for r in rows]})
         chained += len(rows)
-        if rows:
-            continue
+        if len(rows) == _BATCH:
+            continue  # more may wait right behind
         if wait:
             return chained
         with engine.connect() as connection:  # the look after the release
