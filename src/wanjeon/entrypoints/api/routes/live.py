@@ -57,8 +57,9 @@ logger = logging.getLogger("wanjeon.api.live")
 
 AUTH_SECONDS = 10.0
 MAX_TEXT = 10_000
-#: a live session holds at most this much: about six hours of talk, and as much text as a
-#: transcript PUT may carry. Each utterance re-judges all of it, so a bound is a bound on CPU.
+#: a live session holds at most this much, far beyond any consultation (30 minutes are about
+#: 250 segments and 10,000 characters). Each utterance re-judges all that was said before
+#: it, so these bound the CPU one session can take.
 MAX_SEGMENTS = 5_000
 MAX_CHARACTERS = 2_000_000
 
