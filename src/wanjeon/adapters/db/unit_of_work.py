@@ -86,7 +86,6 @@ class SqlUnitOfWork:
         self._session_factory = session_factory
         self._session: Session | None = None
         self._readonly = readonly
-        self._audit = SqlAuditRecorder()
 
     def __enter__(self) -> SqlUnitOfWork:
         if self._session is not None:
@@ -127,8 +126,9 @@ class SqlUnitOfWork:
                 logger.warning("audit entries left waiting to be chained", exc_info=True)
 
     def rollback(self) -> None:
+        session = self._open()
         self._audit.discard()
-        self._open().rollback()
+        session.rollback()
 
     def _open(self) -> Session:
         if self._session is None:
